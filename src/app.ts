@@ -1,0 +1,137 @@
+// Starting and stopping the pipeline in one process, for the roles it is asked to run.
+// `npm start` runs every role; a container runs the roles in WORKERS (e.g. `fetch,extract`).
+//
+// Shutdown order: dashboard, then workers (worker.close() lets active jobs finish), then the
+// extraction pool and sinks, then queues, then Redis connections.
+import type { Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Config } from './shared/config.js';
+import { createRedis } from './shared/redis.js';
+import { keysFor } from './shared/keys.js';
+import type { Logger } from './shared/logger.js';
+import { createQueues, type QueueSet } from './queues/factory.js';
+import type { QueueName, SinkName } from './queues/catalog.js';
+import { syncFeedSchedules } from './queues/schedules.js';
+import { startDashboard, type Dashboard } from './queues/dashboard.js';
+import { startWorker, type RunnerOptions } from './workers/runner.js';
+import { buildHandlers } from './workers/handlers.js';
+import type { PipelineDeps, Sink } from './workers/context.js';
+import { createExtractPool } from './workers/readability/extract.pool.js';
+import { createJsonlSink } from './workers/store/jsonl.sink.js';
+
+export const ROLES = ['fetch', 'extract', 'classify', 'store', 'dashboard'] as const;
+export type Role = (typeof ROLES)[number];
+
+const ROLE_QUEUES: Record<Exclude<Role, 'dashboard'>, QueueName[]> = {
+  fetch: ['feed', 'page'],
+  extract: ['extract'],
+  classify: ['classify'],
+  store: ['store'],
+};
+
+export function parseRoles(value: string | undefined): Role[] {
+  if (!value || value.trim() === '' || value.trim() === 'all') return [...ROLES];
+  const roles = value.split(',').map((r) => r.trim()).filter(Boolean);
+  const unknown = roles.filter((r) => !(ROLES as readonly string[]).includes(r));
+  if (unknown.length) {
+    throw new Error(`unknown role(s) in WORKERS: ${unknown.join(', ')} (known: ${ROLES.join(', ')})`);
+  }
+  return roles as Role[];
+}
+
+export interface PipelineOptions {
+  config: Config;
+  redisUrl: string;
+  log: Logger;
+  roles?: Role[];
+  /** Sync feed schedules from config (default true when running fetch). */
+  schedules?: boolean;
+  onSettled?: RunnerOptions['onSettled'];
+}
+
+export interface Pipeline {
+  queues: QueueSet;
+  redis: Redis;
+  deps: PipelineDeps;
+  dashboard?: Dashboard;
+  workers: Worker[];
+  stop(): Promise<void>;
+}
+
+export async function startPipeline(opts: PipelineOptions): Promise<Pipeline> {
+  const { config, log } = opts;
+  const roles = new Set(opts.roles ?? ROLES);
+  const prefix = config.redis.prefix;
+  const connection = createRedis(opts.redisUrl, 'worker', 'newsflow-workers');
+  const redis = createRedis(opts.redisUrl, 'worker', 'newsflow-state');
+  const queues = createQueues(connection, prefix, log);
+  const keys = keysFor(prefix);
+
+  const deps: PipelineDeps = { config, redis, queues, keys, log };
+  if (roles.has('extract')) {
+    deps.extractor = createExtractPool({ threads: config.extract.threads || undefined, timeoutMs: config.extract.timeout });
+  }
+  if (roles.has('store')) deps.sinks = createSinks(config, redis, keys.sinkDone('jsonl'));
+
+  const handlers = buildHandlers(deps);
+  const workers: Worker[] = [];
+  const concurrency: Record<QueueName, number> = {
+    feed: 4,
+    page: config.fetch.concurrency,
+    extract: config.extract.concurrency ?? Math.max(2, (config.extract.threads || 2) * 2),
+    classify: config.classify.concurrency,
+    store: 8,
+  };
+  for (const role of roles) {
+    if (role === 'dashboard') continue;
+    for (const queue of ROLE_QUEUES[role]) {
+      workers.push(
+        startWorker(queue, handlers, { connection, queues, log, concurrency: concurrency[queue], onSettled: opts.onSettled }),
+      );
+    }
+  }
+  if (roles.has('fetch') && (opts.schedules ?? true)) await syncFeedSchedules(queues, config, log);
+
+  let dashboard: Dashboard | undefined;
+  if (roles.has('dashboard')) {
+    const user = process.env.DASHBOARD_USER;
+    const password = process.env.DASHBOARD_PASSWORD;
+    dashboard = await startDashboard({
+      queues,
+      redis,
+      log,
+      host: config.dashboard.host,
+      port: config.dashboard.port,
+      readOnly: process.env.DASHBOARD_READ_ONLY === 'true',
+      auth: user && password ? { user, password } : undefined,
+    });
+  }
+  log.info({ roles: [...roles], prefix }, 'pipeline started');
+
+  let stopping: Promise<void> | undefined;
+  const stop = () =>
+    (stopping ??= (async () => {
+      await dashboard?.close();
+      await Promise.all(workers.map((w) => w.close()));
+      await deps.extractor?.close();
+      await Promise.all([...(deps.sinks?.values() ?? [])].map((s) => s.close()));
+      await queues.close();
+      await Promise.all([connection.quit(), redis.quit()].map((p) => p.catch(() => {})));
+      log.info('pipeline stopped');
+    })());
+
+  return { queues, redis, deps, dashboard, workers, stop };
+}
+
+function createSinks(config: Config, redis: Redis, doneKey: string): Map<SinkName, Sink> {
+  const sinks = new Map<SinkName, Sink>();
+  if (config.sinks.jsonl) sinks.set('jsonl', createJsonlSink({ path: config.sinks.jsonl.path, redis, doneKey }));
+  return sinks;
+}
+
+/** The sinks the classify stage fans out to. */
+export function configuredSinks(config: Config): SinkName[] {
+  const names: SinkName[] = [];
+  if (config.sinks.jsonl) names.push('jsonl');
+  return names;
+}

@@ -1,0 +1,154 @@
+// The one config schema. Loaded from YAML (`--config FILE` or NEWSFLOW_CONFIG, else the bundled
+// default), overridden by a few environment variables, validated once at start: every problem is
+// listed with its path, and the process exits 1 before touching Redis.
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { watchTopicSchema } from '../workers/classify/watch-topics.js';
+import { packagePath } from './paths.js';
+
+/** "90s", "15m", "2h", "1d" or a number of seconds → milliseconds. */
+export function parseDuration(value: string | number): number {
+  if (typeof value === 'number') return value * 1000;
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*$/.exec(value);
+  if (!m) throw new Error(`invalid duration "${value}" (use e.g. 30s, 15m, 2h, 1d)`);
+  const n = Number(m[1]);
+  const unit = m[2] ?? 's';
+  const factor = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[unit]!;
+  return Math.round(n * factor);
+}
+
+const duration = z.union([z.string(), z.number().positive()]).transform((v, ctx) => {
+  try {
+    return parseDuration(v);
+  } catch (err) {
+    ctx.addIssue({ code: 'custom', message: (err as Error).message });
+    return z.NEVER;
+  }
+});
+
+const httpUrl = z
+  .string()
+  .refine((s) => /^https?:\/\//i.test(s) && URL.canParse(s), { message: 'must be an http(s) URL' });
+
+const feedSchema = z.object({
+  url: httpUrl,
+  name: z.string().min(1).optional(),
+  interval: duration.optional(),
+});
+
+const siteRulesSchema = z.object({
+  drop: z.array(z.string()).default([]),
+  keep: z.array(z.string()).default([]),
+});
+
+export const configSchema = z.object({
+  redis: z
+    .object({
+      url: z.string().optional(),
+      /** Key prefix for every queue and every key newsflow writes. Use `{newsflow}` on Redis Cluster. */
+      prefix: z.string().min(1).default('newsflow'),
+    })
+    .default({ prefix: 'newsflow' }),
+  feeds: z.array(feedSchema).default([]),
+  fetch: z
+    .object({
+      interval: duration.default(15 * 60),
+      /** Items remembered per feed for dedup (newest kept). */
+      rememberPerFeed: z.number().int().positive().default(5000),
+      concurrency: z.number().int().positive().default(8),
+    })
+    .default({ interval: 900_000, rememberPerFeed: 5000, concurrency: 8 }),
+  network: z
+    .object({
+      /** Hosts, IPs or CIDRs that may be fetched although private (e.g. 127.0.0.1 for tests). */
+      allow: z.array(z.string()).default([]),
+      userAgent: z.string().optional(),
+      timeout: duration.default(20),
+      maxBytes: z.number().int().positive().default(10 * 1024 * 1024),
+    })
+    .default({ allow: [], timeout: 20_000, maxBytes: 10 * 1024 * 1024 }),
+  extract: z
+    .object({
+      /** Worker threads for extraction; 0 = one per core. */
+      threads: z.number().int().min(0).default(0),
+      timeout: duration.default(30),
+      concurrency: z.number().int().positive().optional(),
+      /** Per-site rules, keyed by host name: CSS selectors to drop or keep. */
+      sites: z.record(z.string(), siteRulesSchema).default({}),
+    })
+    .default({ threads: 0, timeout: 30_000, sites: {} }),
+  classify: z
+    .object({
+      model: z.string().optional(),
+      watchTopics: z.array(watchTopicSchema).default([]),
+      concurrency: z.number().int().positive().default(4),
+    })
+    .default({ watchTopics: [], concurrency: 4 }),
+  stories: z
+    .object({ window: duration.default('72h') })
+    .default({ window: 72 * 3_600_000 }),
+  sinks: z
+    .object({
+      jsonl: z.object({ path: z.string().min(1) }).optional(),
+    })
+    .default({ jsonl: { path: 'data/articles' } }),
+  dashboard: z
+    .object({
+      port: z.number().int().min(0).max(65535).default(3000),
+      host: z.string().default('127.0.0.1'),
+    })
+    .default({ port: 3000, host: '127.0.0.1' }),
+});
+
+export type Config = z.output<typeof configSchema>;
+export type FeedConfig = Config['feeds'][number];
+export type ConfigInput = z.input<typeof configSchema>;
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  constructor(
+    readonly source: string,
+    readonly problems: string[],
+  ) {
+    super(`invalid config (${source}):\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  }
+}
+
+/** Validate a raw object (already parsed YAML); throws ConfigError listing every problem. */
+export function parseConfig(raw: unknown, source = 'config', env: NodeJS.ProcessEnv = process.env): Config {
+  const result = configSchema.safeParse(raw ?? {});
+  if (!result.success) {
+    const problems = result.error.issues.map((issue) => {
+      const where = issue.path.length ? issue.path.join('.') : '(root)';
+      return `${where}: ${issue.message}`;
+    });
+    throw new ConfigError(source, problems);
+  }
+  const config = result.data;
+  if (env.REDIS_URL) config.redis.url = env.REDIS_URL;
+  if (env.NEWSFLOW_PREFIX) config.redis.prefix = env.NEWSFLOW_PREFIX;
+  if (env.DASHBOARD_PORT) config.dashboard.port = Number(env.DASHBOARD_PORT);
+  if (env.DASHBOARD_HOST) config.dashboard.host = env.DASHBOARD_HOST;
+  return config;
+}
+
+export const DEFAULT_CONFIG_FILE = packagePath('config', 'default.yaml');
+
+/** Load `file` (or NEWSFLOW_CONFIG, or the bundled default) and validate it. */
+export function loadConfig(file?: string, env: NodeJS.ProcessEnv = process.env): Config {
+  const path = file || env.NEWSFLOW_CONFIG || DEFAULT_CONFIG_FILE;
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new ConfigError(path, [`cannot read file: ${(err as Error).message}`]);
+  }
+  let raw: unknown;
+  try {
+    raw = parseYaml(text);
+  } catch (err) {
+    throw new ConfigError(path, [`not valid YAML: ${(err as Error).message}`]);
+  }
+  return parseConfig(raw, path, env);
+}

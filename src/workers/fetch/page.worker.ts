@@ -1,0 +1,39 @@
+// article.fetch: download one article page, refuse what is not HTML, and park the decoded body in
+// Redis (gzipped, with a TTL) for the extract stage, so job payloads stay small.
+import { promisify } from 'node:util';
+import { gzip } from 'node:zlib';
+import { PermanentError } from '../../shared/errors.js';
+import { next } from '../../queues/factory.js';
+import type { Handler } from '../runner.js';
+import type { PipelineDeps } from '../context.js';
+import { fetchWithConfig } from './fetch-options.js';
+import { isHtmlContentType } from '../../shared/http.js';
+
+const gzipAsync = promisify(gzip);
+/** Bodies wait at most this long for extraction; a backlog older than this is re-fetched. */
+const BODY_TTL_SECONDS = 3 * 24 * 3600;
+
+export function pageFetchHandler(deps: PipelineDeps): Handler<'article.fetch'> {
+  const now = deps.now ?? (() => new Date());
+  return async (payload, { log }) => {
+    const res = await fetchWithConfig(deps.config, payload.url, {
+      accept: 'text/html,application/xhtml+xml;q=0.9,*/*;q=0.5',
+    });
+    const contentType = res.headers['content-type'] ?? '';
+    if (contentType && !isHtmlContentType(contentType)) {
+      throw new PermanentError('not_html', `page is ${contentType.split(';')[0]}, not HTML: ${res.url}`);
+    }
+    const html = res.text ?? res.body.toString('utf8');
+    const bodyKey = deps.keys.body(payload.id);
+    await deps.redis.set(bodyKey, await gzipAsync(html), 'EX', BODY_TTL_SECONDS);
+    log.debug({ url: payload.url, finalUrl: res.url, bytes: res.body.length }, 'page fetched');
+    return [
+      next('article.extract', {
+        ...payload,
+        finalUrl: res.url,
+        bodyKey,
+        times: { ...payload.times, fetched: now().toISOString() },
+      }),
+    ];
+  };
+}

@@ -1,0 +1,54 @@
+// article.extract: run the extractor (a worker-thread pool, off the event loop) on the parked page
+// body and hand the clean article to classification. The body is deleted only once the next job
+// is safely queued, so a crash at any point loses nothing.
+import { promisify } from 'node:util';
+import { gunzip } from 'node:zlib';
+import { PermanentError } from '../../shared/errors.js';
+import { next } from '../../queues/factory.js';
+import type { Handler } from '../runner.js';
+import type { PipelineDeps } from '../context.js';
+
+const gunzipAsync = promisify(gunzip);
+
+export function extractHandler(deps: PipelineDeps): Handler<'article.extract'> {
+  const now = deps.now ?? (() => new Date());
+  return async (payload, { log, enqueue }) => {
+    const extractor = deps.extractor;
+    if (!extractor) throw new Error('extract handler started without an extractor');
+    const body = await deps.redis.getBuffer(payload.bodyKey);
+    if (!body) {
+      throw new PermanentError(
+        'body_missing',
+        `page body for ${payload.url} is gone (expired or deleted); re-queue the article to fetch it again`,
+      );
+    }
+    const html = (await gunzipAsync(body)).toString('utf8');
+    const host = hostOf(payload.finalUrl);
+    const siteRules = host ? deps.config.extract.sites[host] : undefined;
+    const article = await extractor.extract(html, { url: payload.finalUrl, siteRules });
+    const { html: _html, fingerprints: _fp, ...rest } = article;
+    await enqueue([
+      next('article.classify', {
+        id: payload.id,
+        feed: payload.feed,
+        article: {
+          ...rest,
+          title: rest.title ?? payload.item.title,
+          published: rest.published ?? payload.item.published,
+          byline: rest.byline ?? payload.item.author,
+        },
+        times: { ...payload.times, extracted: now().toISOString() },
+      }),
+    ]);
+    await deps.redis.del(payload.bodyKey);
+    log.debug({ url: payload.finalUrl, words: article.wordCount }, 'article extracted');
+  };
+}
+
+function hostOf(url: string): string | null {
+  try {
+    return new URL(url).hostname.toLowerCase();
+  } catch {
+    return null;
+  }
+}

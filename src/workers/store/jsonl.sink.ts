@@ -1,0 +1,117 @@
+// JSONL sink: one line per article, whole lines only, each article once.
+//
+// `path` ending in .jsonl is one file; otherwise a directory of daily files (YYYY-MM-DD.jsonl,
+// by the day the article was discovered, so a replay goes to the same file as the original).
+// Each line is written with a single O_APPEND write, so concurrent writers never interleave; a
+// line torn by kill -9 is cut off when the file is next opened. Exactly-once in effect: a Redis
+// set per file remembers what was written; a replayed job (retry or stalled) also scans the file,
+// covering a crash between the write and the Redis mark.
+import { createReadStream } from 'node:fs';
+import { mkdir, open, stat, truncate } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { createInterface } from 'node:readline';
+import type { Redis } from 'ioredis';
+import type { StoredArticle } from '../../shared/types.js';
+import type { Sink } from '../context.js';
+
+const DONE_TTL_SECONDS = 40 * 24 * 3600;
+
+export interface JsonlSinkOptions {
+  path: string;
+  redis: Redis;
+  /** Key prefix for the per-file done sets. */
+  doneKey: string;
+  /** fsync after each line (durable against power loss; slower). */
+  fsync?: boolean;
+}
+
+export function createJsonlSink(opts: JsonlSinkOptions): Sink {
+  const repaired = new Set<string>();
+
+  function fileFor(article: StoredArticle): string {
+    if (opts.path.endsWith('.jsonl')) return opts.path;
+    const day = (article.times.discovered || new Date().toISOString()).slice(0, 10);
+    return join(opts.path, `${day}.jsonl`);
+  }
+
+  async function prepare(file: string): Promise<void> {
+    if (repaired.has(file)) return;
+    await mkdir(dirname(file), { recursive: true });
+    await cutTornTail(file);
+    repaired.add(file);
+  }
+
+  return {
+    name: 'jsonl',
+    async write(article, { replay }) {
+      const file = fileFor(article);
+      const doneKey = `${opts.doneKey}:${basename(file)}`;
+      if (await opts.redis.sismember(doneKey, article.id)) return;
+      await prepare(file);
+      if (replay && (await fileHasId(file, article.id))) {
+        await opts.redis.multi().sadd(doneKey, article.id).expire(doneKey, DONE_TTL_SECONDS).exec();
+        return;
+      }
+      const handle = await open(file, 'a');
+      try {
+        // `id` first: the replay scan looks for lines that start with it.
+        await handle.write(`${JSON.stringify({ id: article.id, ...article })}\n`);
+        if (opts.fsync) await handle.sync();
+      } finally {
+        await handle.close();
+      }
+      await opts.redis.multi().sadd(doneKey, article.id).expire(doneKey, DONE_TTL_SECONDS).exec();
+    },
+    async close() {},
+  };
+}
+
+/** A file whose last byte is not a newline ends in a torn line: cut it off. */
+async function cutTornTail(file: string): Promise<void> {
+  let size: number;
+  try {
+    size = (await stat(file)).size;
+  } catch {
+    return;
+  }
+  if (size === 0) return;
+  const handle = await open(file, 'r');
+  try {
+    const chunk = 64 * 1024;
+    let end = size;
+    const last = Buffer.alloc(1);
+    await handle.read(last, 0, 1, size - 1);
+    if (last[0] === 0x0a) return;
+    while (end > 0) {
+      const start = Math.max(0, end - chunk);
+      const buf = Buffer.alloc(end - start);
+      await handle.read(buf, 0, buf.length, start);
+      const nl = buf.lastIndexOf(0x0a);
+      if (nl >= 0) {
+        await truncate(file, start + nl + 1);
+        return;
+      }
+      end = start;
+    }
+    await truncate(file, 0);
+  } finally {
+    await handle.close();
+  }
+}
+
+async function fileHasId(file: string, id: string): Promise<boolean> {
+  const needle = `{"id":${JSON.stringify(id)},`;
+  try {
+    await stat(file);
+  } catch {
+    return false;
+  }
+  const lines = createInterface({ input: createReadStream(file, 'utf8'), crlfDelay: Infinity });
+  for await (const line of lines) {
+    if (line.startsWith(needle)) {
+      lines.close();
+      return true;
+    }
+  }
+  return false;
+}
