@@ -109,8 +109,8 @@ export function feedPollHandler(deps: PipelineDeps): Handler<'feed.poll'> {
       lastStatus: res.status,
       failures: 0,
       lastError: '',
-      etag: res.headers.etag ?? '',
-      lastModified: res.headers['last-modified'] ?? '',
+      etag: res.etag ?? '',
+      lastModified: res.lastModified ?? '',
     });
     tx.hincrby(stateKey, 'itemsQueued', fresh.length);
     await tx.exec();

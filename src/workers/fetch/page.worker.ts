@@ -7,7 +7,7 @@ import { next } from '../../queues/factory.js';
 import type { Handler } from '../runner.js';
 import type { PipelineDeps } from '../context.js';
 import { fetchWithConfig } from './fetch-options.js';
-import { isHtmlContentType } from '../../shared/http.js';
+import { isHtmlContentType, looksBinary } from '../../shared/http.js';
 
 const gzipAsync = promisify(gzip);
 /** Bodies wait at most this long for extraction; a backlog older than this is re-fetched. */
@@ -19,11 +19,14 @@ export function pageFetchHandler(deps: PipelineDeps): Handler<'article.fetch'> {
     const res = await fetchWithConfig(deps.config, payload.url, {
       accept: 'text/html,application/xhtml+xml;q=0.9,*/*;q=0.5',
     });
-    const contentType = res.headers['content-type'] ?? '';
+    const contentType = res.contentType ?? '';
     if (contentType && !isHtmlContentType(contentType)) {
       throw new PermanentError('not_html', `page is ${contentType.split(';')[0]}, not HTML: ${res.url}`);
     }
-    const html = res.text ?? res.body.toString('utf8');
+    if (res.text === undefined || looksBinary(res.body)) {
+      throw new PermanentError('binary', `page body is binary, not HTML text: ${res.url}`);
+    }
+    const html = res.text;
     const bodyKey = deps.keys.body(payload.id);
     await deps.redis.set(bodyKey, await gzipAsync(html), 'EX', BODY_TTL_SECONDS);
     log.debug({ url: payload.url, finalUrl: res.url, bytes: res.body.length }, 'page fetched');

@@ -1,0 +1,24 @@
+# One image for every role; WORKERS chooses what a container runs (fetch,extract,classify,store,dashboard).
+FROM node:20-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --ignore-scripts
+COPY tsconfig.json tsconfig.build.json ./
+COPY src ./src
+RUN npm run build && npm prune --omit=dev
+
+FROM node:20-bookworm-slim
+ENV NODE_ENV=production
+WORKDIR /app
+COPY --from=build /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+COPY package.json ./
+COPY config ./config
+COPY models ./models
+COPY fixtures ./fixtures
+RUN mkdir -p /app/data && chown node:node /app/data
+USER node
+EXPOSE 3000
+# The dashboard answers /healthz; worker-only containers have no port, so compose checks those by process.
+ENTRYPOINT ["node", "dist/cli.js"]
+CMD ["start"]

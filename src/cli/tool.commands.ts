@@ -1,0 +1,110 @@
+// One-off commands on the same pure code as the workers, no queues: extract, classify, feed parse.
+import { readFile } from 'node:fs/promises';
+import type { Command } from 'commander';
+import { loadConfig } from '../shared/config.js';
+import { PermanentError } from '../shared/errors.js';
+import { httpGet } from '../shared/http.js';
+import { createNetGuard } from '../shared/net-guard.js';
+import { extractArticle } from '../workers/readability/extract.js';
+import { classifyArticle } from '../workers/classify/classify.js';
+import { parseFeed } from '../workers/fetch/feed-parse.js';
+import { loadClassifyOptions } from '../workers/classify/classify.worker.js';
+
+/** Read a file, a URL (fetched politely, private addresses refused unless --allow), or stdin (`-`). */
+export async function readInput(source: string, allow: string[] = []): Promise<{ text: string; url?: string }> {
+  if (source === '-') {
+    const chunks: Buffer[] = [];
+    for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+    return { text: Buffer.concat(chunks).toString('utf8') };
+  }
+  if (/^https?:\/\//i.test(source)) {
+    const res = await httpGet(source, { guard: createNetGuard(allow) });
+    if (res.text === undefined) throw new PermanentError('binary', `${source} is not text (${res.contentType ?? 'no content type'})`);
+    return { text: res.text, url: res.url };
+  }
+  return { text: await readFile(source, 'utf8') };
+}
+
+function print(value: unknown, json: boolean | undefined, human: () => string): void {
+  process.stdout.write(json ? `${JSON.stringify(value, null, 2)}\n` : `${human()}\n`);
+}
+
+const collect = (value: string, previous: string[]) => [...previous, value];
+
+export function registerToolCommands(program: Command): void {
+  program
+    .command('extract')
+    .description('extract the article from a page (file, URL or - for stdin) and print it')
+    .argument('<source>', 'HTML file, http(s) URL, or - for stdin')
+    .option('--url <url>', 'the page URL, for resolving links and per-site rules (default: the source URL)')
+    .option('--allow <host>', 'let a private host or CIDR be fetched (repeatable)', collect, [])
+    .option('--html', 'include the sanitised article HTML')
+    .option('--json', 'print JSON')
+    .action(async (source: string, opts: { url?: string; allow: string[]; html?: boolean; json?: boolean }) => {
+      const input = await readInput(source, opts.allow);
+      const url = opts.url ?? input.url ?? (source.startsWith('http') ? source : 'http://localhost/');
+      const article = extractArticle(input.text, { url });
+      const { fingerprints: _fp, html, ...rest } = article;
+      const out = opts.html ? { ...rest, html } : rest;
+      print(out, opts.json, () =>
+        [article.title ?? '(untitled)', article.byline ? `by ${article.byline}` : '', article.published ?? '', '', article.text]
+          .filter((line, i) => line !== '' || i === 3)
+          .join('\n'),
+      );
+    });
+
+  program
+    .command('classify')
+    .description('tag an article: topics, entities, language (article JSON with title and text, or - for stdin)')
+    .argument('<source>', 'article JSON file (as printed by `newsflow extract --json`), or -')
+    .option('--json', 'print JSON')
+    .action(async (source: string, opts: { json?: boolean }) => {
+      const config = loadConfig(program.opts().config);
+      const input = await readInput(source);
+      const article = JSON.parse(input.text) as { title?: string | null; text?: string; lang?: string | null };
+      if (typeof article.text !== 'string') {
+        throw new PermanentError('invalid_input', 'the article JSON needs a "text" field (and ideally "title")');
+      }
+      const result = classifyArticle(
+        { title: article.title ?? null, text: article.text, lang: article.lang ?? null },
+        loadClassifyOptions(config),
+      );
+      print(result, opts.json, () =>
+        [
+          `lang: ${result.lang ?? 'unknown'}`,
+          `topics: ${result.topics.map((t) => `${t.label} ${t.score.toFixed(2)}`).join(', ')}`,
+          `entities: ${result.entities.map((e) => `${e.name} (${e.type}${e.count > 1 ? ` x${e.count}` : ''})`).join(', ')}`,
+        ].join('\n'),
+      );
+    });
+
+  const feed = program.command('feed').description('work with one feed');
+  feed
+    .command('parse')
+    .description('fetch or read a feed and print it normalised')
+    .argument('<source>', 'feed file, http(s) URL, or -')
+    .option('--url <url>', 'the feed URL, for resolving relative links')
+    .option('--allow <host>', 'let a private host or CIDR be fetched (repeatable)', collect, [])
+    .option('--json', 'print JSON')
+    .action(async (source: string, opts: { url?: string; allow: string[]; json?: boolean }) => {
+      const input = await readInput(source, opts.allow);
+      const url = opts.url ?? input.url ?? (source.startsWith('http') ? source : 'http://localhost/');
+      const parsed = parseFeed(input.text, { url });
+      const out = {
+        title: parsed.title,
+        link: parsed.link,
+        items: parsed.items.map((i) => ({
+          title: i.title,
+          link: i.link,
+          id: i.id,
+          published: i.published,
+          author: i.author,
+          summary: i.summary,
+          content: i.content,
+        })),
+      };
+      print(out, opts.json, () =>
+        [`${out.title ?? '(untitled feed)'} <${out.link ?? ''}>`, ...out.items.map((i) => `- ${i.published ?? '?'} ${i.title ?? ''} ${i.link ?? ''}`)].join('\n'),
+      );
+    });
+}
