@@ -1,0 +1,67 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, DEFAULT_CONFIG_FILE, loadConfig, parseConfig, parseDuration } from '../../../src/shared/config.js';
+
+describe('config', () => {
+  it('parses durations in every unit', () => {
+    expect(parseDuration('90s')).toBe(90_000);
+    expect(parseDuration('15m')).toBe(900_000);
+    expect(parseDuration('2h')).toBe(7_200_000);
+    expect(parseDuration('1d')).toBe(86_400_000);
+    expect(parseDuration(30)).toBe(30_000);
+    expect(() => parseDuration('soon')).toThrow(/invalid duration "soon"/);
+  });
+
+  it('fills defaults from an empty file', () => {
+    const config = parseConfig({}, 'test', {});
+    expect(config.redis.prefix).toBe('newsflow');
+    expect(config.fetch.interval).toBe(900_000);
+    expect(config.stories.window).toBe(72 * 3_600_000);
+    expect(config.sinks.jsonl?.path).toBe('data/articles');
+    expect(config.dashboard.port).toBe(3000);
+  });
+
+  it('lists every problem at once, with its path', () => {
+    let error: unknown;
+    try {
+      parseConfig(
+        { feeds: [{ url: 'ftp://example.com/feed' }, { url: 'https://ok.example/rss', interval: 'often' }], dashboard: { port: 'x' } },
+        'bad.yaml',
+        {},
+      );
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const problems = (error as ConfigError).problems;
+    expect(problems.some((p) => p.startsWith('feeds.0.url:'))).toBe(true);
+    expect(problems.some((p) => p.startsWith('feeds.1.interval:') && p.includes('often'))).toBe(true);
+    expect(problems.some((p) => p.startsWith('dashboard.port:'))).toBe(true);
+    expect((error as Error).message).toContain('bad.yaml');
+  });
+
+  it('lets the environment override Redis and the dashboard', () => {
+    const config = parseConfig({}, 'test', { REDIS_URL: 'redis://elsewhere:6380', DASHBOARD_PORT: '4000' });
+    expect(config.redis.url).toBe('redis://elsewhere:6380');
+    expect(config.dashboard.port).toBe(4000);
+  });
+
+  it('loads YAML files and reports unreadable or invalid ones clearly', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nf-config-'));
+    const good = join(dir, 'good.yaml');
+    writeFileSync(good, 'feeds:\n  - url: https://example.com/rss\n    interval: 5m\n');
+    expect(loadConfig(good, {}).feeds[0]).toEqual({ url: 'https://example.com/rss', interval: 300_000 });
+    const broken = join(dir, 'broken.yaml');
+    writeFileSync(broken, 'feeds: [\n');
+    expect(() => loadConfig(broken, {})).toThrow(/not valid YAML/);
+    expect(() => loadConfig(join(dir, 'missing.yaml'), {})).toThrow(/cannot read file/);
+  });
+
+  it('ships a default config that validates and lists public feeds', () => {
+    const config = loadConfig(DEFAULT_CONFIG_FILE, {});
+    expect(config.feeds.length).toBeGreaterThanOrEqual(3);
+    for (const feed of config.feeds) expect(feed.url).toMatch(/^https?:\/\//);
+  });
+});
