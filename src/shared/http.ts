@@ -4,25 +4,17 @@
 import http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
-import { createRequire } from 'node:module';
 import { Transform, Writable, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import zlib from 'node:zlib';
 import { PermanentError, RetryableError } from './errors.js';
 import { createNetGuard, type NetGuard } from './net-guard.js';
 import { decodeBody, isTextualContentType, looksBinary } from './content-type.js';
+import { VERSION } from './version.js';
 
 export { decodeBody, detectCharset, isHtmlContentType, isFeedContentType, looksBinary, parseContentType } from './content-type.js';
 
-function packageVersion(): string {
-  try {
-    return (createRequire(import.meta.url)('../../package.json') as { version?: string }).version ?? '0.0.0';
-  } catch {
-    return '0.0.0';
-  }
-}
-
-export const DEFAULT_USER_AGENT = `newsflow/${packageVersion()} (+https://github.com/newsflow/newsflow)`;
+export const DEFAULT_USER_AGENT = `newsflow/${VERSION} (+https://github.com/newsflow/newsflow)`;
 
 export interface HttpGetOptions {
   /** Who may be connected to; default: a guard with an empty allow list (public addresses only). */
