@@ -7,10 +7,10 @@ import type { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Config } from './shared/config.js';
 import { createRedis } from './shared/redis.js';
-import { keysFor } from './shared/keys.js';
+import { keysFor, type Keys } from './shared/keys.js';
 import type { Logger } from './shared/logger.js';
 import { createQueues, type QueueSet } from './queues/factory.js';
-import type { QueueName, SinkName } from './queues/catalog.js';
+import { SINK_NAMES, type QueueName, type SinkName } from './queues/catalog.js';
 import { syncFeedSchedules } from './queues/schedules.js';
 import { startDashboard, type Dashboard } from './queues/dashboard.js';
 import { startWorker, type RunnerOptions } from './workers/runner.js';
@@ -18,6 +18,9 @@ import { buildHandlers } from './workers/handlers.js';
 import type { PipelineDeps, Sink } from './workers/context.js';
 import { createExtractPool } from './workers/readability/extract.pool.js';
 import { createJsonlSink } from './workers/store/jsonl.sink.js';
+import { createPostgresSink } from './workers/store/postgres.sink.js';
+import { createWebhookSink } from './workers/store/webhook.sink.js';
+import { createStreamSink } from './workers/store/stream.sink.js';
 
 export const ROLES = ['fetch', 'extract', 'classify', 'store', 'dashboard'] as const;
 export type Role = (typeof ROLES)[number];
@@ -71,7 +74,7 @@ export async function startPipeline(opts: PipelineOptions): Promise<Pipeline> {
   if (roles.has('extract')) {
     deps.extractor = createExtractPool({ threads: config.extract.threads || undefined, timeoutMs: config.extract.timeout });
   }
-  if (roles.has('store')) deps.sinks = createSinks(config, redis, keys.sinkDone('jsonl'));
+  if (roles.has('store')) deps.sinks = createSinks(config, redis, keys);
 
   const handlers = buildHandlers(deps);
   const workers: Worker[] = [];
@@ -123,15 +126,26 @@ export async function startPipeline(opts: PipelineOptions): Promise<Pipeline> {
   return { queues, redis, deps, dashboard, workers, stop };
 }
 
-function createSinks(config: Config, redis: Redis, doneKey: string): Map<SinkName, Sink> {
+function createSinks(config: Config, redis: Redis, keys: Keys): Map<SinkName, Sink> {
+  const { jsonl, postgres, webhook, stream } = config.sinks;
   const sinks = new Map<SinkName, Sink>();
-  if (config.sinks.jsonl) sinks.set('jsonl', createJsonlSink({ path: config.sinks.jsonl.path, redis, doneKey }));
+  if (jsonl) {
+    sinks.set('jsonl', createJsonlSink({ path: jsonl.path, fsync: jsonl.fsync, redis, doneKey: keys.sinkDone('jsonl') }));
+  }
+  if (postgres?.url) sinks.set('postgres', createPostgresSink({ url: postgres.url, schema: postgres.schema }));
+  if (webhook) {
+    sinks.set('webhook', createWebhookSink({ url: webhook.url, secret: webhook.secret, timeoutMs: webhook.timeout, headers: webhook.headers }));
+  }
+  if (stream) {
+    sinks.set(
+      'stream',
+      createStreamSink({ redis, stream: stream.key ?? `${config.redis.prefix}:articles`, maxLen: stream.maxLen, doneKey: keys.sinkDone('stream') }),
+    );
+  }
   return sinks;
 }
 
-/** The sinks the classify stage fans out to. */
+/** The sinks the classify stage fans out to, one store job each. */
 export function configuredSinks(config: Config): SinkName[] {
-  const names: SinkName[] = [];
-  if (config.sinks.jsonl) names.push('jsonl');
-  return names;
+  return SINK_NAMES.filter((name) => config.sinks[name] !== undefined);
 }

@@ -107,7 +107,7 @@ async function waitForDrain(pipeline: Pipeline, timeoutMs: number): Promise<bool
   while (Date.now() < deadline) {
     let pending = 0;
     for (const queue of pipeline.queues.all()) {
-      const counts = await queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'paused', 'waiting-children');
+      const counts = await queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'waiting-children');
       pending += Object.values(counts).reduce((a, b) => a + b, 0);
     }
     quietChecks = pending === 0 ? quietChecks + 1 : 0;

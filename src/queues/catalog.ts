@@ -64,12 +64,15 @@ export const storedArticleSchema = z.object({
   times: z.object({ discovered: z.string(), fetched: z.string(), extracted: z.string(), classified: z.string() }),
 });
 
-export const SINK_NAMES = ['jsonl'] as const;
+export const SINK_NAMES = ['jsonl', 'postgres', 'webhook', 'stream'] as const;
 export type SinkName = (typeof SINK_NAMES)[number];
+
+/** Exponential backoff with jitter, never sooner than a server's Retry-After (see runner). */
+export const BACKOFF_TYPE = 'jittered';
 
 const retried = (attempts: number, delay: number): DefaultJobOptions => ({
   attempts,
-  backoff: { type: 'exponential', delay },
+  backoff: { type: BACKOFF_TYPE, delay },
   // Bounded: Redis must not grow with uptime. Failed jobs are kept longer: they are the dead letters.
   removeOnComplete: { count: 1000, age: 24 * 3600 },
   removeOnFail: { count: 10_000, age: 14 * 24 * 3600 },

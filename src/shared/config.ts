@@ -18,6 +18,7 @@ export function parseDuration(value: string | number): number {
   return Math.round(n * factor);
 }
 
+// Note: zod's .default() takes the OUTPUT value (milliseconds), it does not run the transform.
 const duration = z.union([z.string(), z.number().positive()]).transform((v, ctx) => {
   try {
     return parseDuration(v);
@@ -53,7 +54,7 @@ export const configSchema = z.object({
   feeds: z.array(feedSchema).default([]),
   fetch: z
     .object({
-      interval: duration.default(15 * 60),
+      interval: duration.default(15 * 60_000),
       /** Items remembered per feed for dedup (newest kept). */
       rememberPerFeed: z.number().int().positive().default(5000),
       concurrency: z.number().int().positive().default(8),
@@ -64,7 +65,7 @@ export const configSchema = z.object({
       /** Hosts, IPs or CIDRs that may be fetched although private (e.g. 127.0.0.1 for tests). */
       allow: z.array(z.string()).default([]),
       userAgent: z.string().optional(),
-      timeout: duration.default(20),
+      timeout: duration.default(20_000),
       maxBytes: z.number().int().positive().default(10 * 1024 * 1024),
     })
     .default({ allow: [], timeout: 20_000, maxBytes: 10 * 1024 * 1024 }),
@@ -72,7 +73,7 @@ export const configSchema = z.object({
     .object({
       /** Worker threads for extraction; 0 = one per core. */
       threads: z.number().int().min(0).default(0),
-      timeout: duration.default(30),
+      timeout: duration.default(30_000),
       concurrency: z.number().int().positive().optional(),
       /** Per-site rules, keyed by host name: CSS selectors to drop or keep. */
       sites: z.record(z.string(), siteRulesSchema).default({}),
@@ -86,13 +87,36 @@ export const configSchema = z.object({
     })
     .default({ watchTopics: [], concurrency: 4 }),
   stories: z
-    .object({ window: duration.default('72h') })
+    .object({ window: duration.default(72 * 3_600_000) })
     .default({ window: 72 * 3_600_000 }),
   sinks: z
     .object({
-      jsonl: z.object({ path: z.string().min(1) }).optional(),
+      jsonl: z.object({ path: z.string().min(1), fsync: z.boolean().default(false) }).optional(),
+      postgres: z
+        .object({
+          /** Falls back to DATABASE_URL. */
+          url: z.string().optional(),
+          schema: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a plain SQL identifier').default('public'),
+        })
+        .optional(),
+      webhook: z
+        .object({
+          url: httpUrl,
+          /** HMAC-SHA256 key for X-Newsflow-Signature; WEBHOOK_SECRET overrides. */
+          secret: z.string().optional(),
+          timeout: duration.default(10_000),
+          headers: z.record(z.string(), z.string()).default({}),
+        })
+        .optional(),
+      stream: z
+        .object({
+          /** Stream key; default `<redis.prefix>:articles`. */
+          key: z.string().optional(),
+          maxLen: z.number().int().positive().default(100_000),
+        })
+        .optional(),
     })
-    .default({ jsonl: { path: 'data/articles' } }),
+    .default({ jsonl: { path: 'data/articles', fsync: false } }),
   dashboard: z
     .object({
       port: z.number().int().min(0).max(65535).default(3000),
@@ -130,6 +154,13 @@ export function parseConfig(raw: unknown, source = 'config', env: NodeJS.Process
   if (env.NEWSFLOW_PREFIX) config.redis.prefix = env.NEWSFLOW_PREFIX;
   if (env.DASHBOARD_PORT) config.dashboard.port = Number(env.DASHBOARD_PORT);
   if (env.DASHBOARD_HOST) config.dashboard.host = env.DASHBOARD_HOST;
+  if (config.sinks.postgres && !config.sinks.postgres.url) {
+    if (!env.DATABASE_URL) {
+      throw new ConfigError(source, ['sinks.postgres.url: set it, or DATABASE_URL, to use the PostgreSQL sink']);
+    }
+    config.sinks.postgres.url = env.DATABASE_URL;
+  }
+  if (config.sinks.webhook && env.WEBHOOK_SECRET) config.sinks.webhook.secret = env.WEBHOOK_SECRET;
   return config;
 }
 

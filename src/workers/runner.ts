@@ -6,9 +6,9 @@
 // A job is logged at error level once, when it fails for good.
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { PermanentError, errorMessage } from '../shared/errors.js';
+import { PermanentError, RetryableError, errorMessage } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
-import { catalog, jobsOfQueue, type JobName, type PayloadOf, type QueueName } from '../queues/catalog.js';
+import { BACKOFF_TYPE, catalog, jobsOfQueue, type JobName, type PayloadOf, type QueueName } from '../queues/catalog.js';
 import { enqueue, type NextJob, type QueueSet } from '../queues/factory.js';
 
 export interface JobContext {
@@ -83,6 +83,7 @@ export function startWorker(
     // Bounded bookkeeping, as in the catalog's defaults.
     removeOnComplete: { count: 1000 },
     removeOnFail: { count: 10_000 },
+    settings: { backoffStrategy },
   });
 
   worker.on('error', (err) => opts.log.error({ err, queue }, 'worker error'));
@@ -101,4 +102,22 @@ export function startWorker(
     }
   });
   return worker;
+}
+
+/** Longest single wait between two attempts. */
+const MAX_BACKOFF_MS = 6 * 3600 * 1000;
+
+/**
+ * The catalog's `jittered` backoff: base × 2^(attempt-1), scaled by a random factor in [0.5, 1]
+ * so that retries of a burst of failures spread out, and never sooner than a Retry-After the
+ * failing server asked for.
+ */
+export function backoffStrategy(attemptsMade: number, type?: string, err?: Error, job?: { opts: { backoff?: unknown } }): number {
+  const backoff = job?.opts.backoff as { type?: string; delay?: number } | undefined;
+  const base = backoff?.delay ?? 1000;
+  if (type !== BACKOFF_TYPE) return base;
+  const exponential = Math.min(base * 2 ** Math.max(0, attemptsMade - 1), MAX_BACKOFF_MS);
+  const jittered = Math.round(exponential * (0.5 + Math.random() * 0.5));
+  const retryAfter = err instanceof RetryableError ? (err.retryAfterMs ?? 0) : 0;
+  return Math.max(jittered, Math.min(retryAfter, MAX_BACKOFF_MS));
 }

@@ -4,29 +4,11 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Redis } from 'ioredis';
 import { createJsonlSink } from '../../src/workers/store/jsonl.sink.js';
-import type { StoredArticle } from '../../src/shared/types.js';
+import { storedArticle } from '../helpers/articles.js';
 import { cleanupPrefix, randomPrefix, testRedis } from '../helpers/redis.js';
 
-function article(id: string, discovered = '2024-05-01T10:00:00.000Z'): StoredArticle {
-  return {
-    id,
-    url: `https://news.example/${id}`,
-    canonicalUrl: null,
-    feed: { url: 'https://news.example/rss', name: 'Example' },
-    title: `Title ${id}`,
-    byline: null,
-    published: null,
-    siteName: null,
-    lang: 'en',
-    leadImage: null,
-    text: 'First paragraph.\n\nSecond paragraph.',
-    wordCount: 4,
-    topics: [],
-    entities: [],
-    story: `story-${id}`,
-    times: { discovered, fetched: discovered, extracted: discovered, classified: discovered },
-  };
-}
+const article = (id: string, discovered = '2024-05-01T10:00:00.000Z') =>
+  storedArticle(id, { title: `Title ${id}`, times: { discovered, fetched: discovered, extracted: discovered, classified: discovered } });
 
 const lines = (file: string) => readFileSync(file, 'utf8').split('\n').filter(Boolean);
 

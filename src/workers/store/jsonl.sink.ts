@@ -55,7 +55,8 @@ export function createJsonlSink(opts: JsonlSinkOptions): Sink {
       const handle = await open(file, 'a');
       try {
         // `id` first: the replay scan looks for lines that start with it.
-        await handle.write(`${JSON.stringify({ id: article.id, ...article })}\n`);
+        const { id, ...rest } = article;
+        await handle.write(`${JSON.stringify({ id, ...rest })}\n`);
         if (opts.fsync) await handle.sync();
       } finally {
         await handle.close();
