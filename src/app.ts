@@ -12,6 +12,7 @@ import type { Logger } from './shared/logger.js';
 import { createQueues, type QueueSet } from './queues/factory.js';
 import { SINK_NAMES, type QueueName, type SinkName } from './queues/catalog.js';
 import { syncFeedSchedules } from './queues/schedules.js';
+import { registeredFeeds } from './queues/feeds-registry.js';
 import { startDashboard, type Dashboard } from './queues/dashboard.js';
 import { startWorker, type RunnerOptions } from './workers/runner.js';
 import { buildHandlers } from './workers/handlers.js';
@@ -93,7 +94,9 @@ export async function startPipeline(opts: PipelineOptions): Promise<Pipeline> {
       );
     }
   }
-  if (roles.has('fetch') && (opts.schedules ?? true)) await syncFeedSchedules(queues, config, log);
+  if (roles.has('fetch') && (opts.schedules ?? true)) {
+    await syncFeedSchedules(queues, config, log, { added: await registeredFeeds(redis, keys) });
+  }
 
   let dashboard: Dashboard | undefined;
   if (roles.has('dashboard')) {

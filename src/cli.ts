@@ -5,6 +5,7 @@ import { Command, Option } from 'commander';
 import { ConfigError } from './shared/config.js';
 import { registerRunCommands } from './cli/run.commands.js';
 import { registerToolCommands } from './cli/tool.commands.js';
+import { registerOpsCommands } from './cli/ops.commands.js';
 import { VERSION } from './shared/version.js';
 
 const program = new Command();
@@ -22,6 +23,7 @@ program
 
 registerRunCommands(program);
 registerToolCommands(program);
+registerOpsCommands(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   if (err instanceof ConfigError) {

@@ -19,10 +19,10 @@ export async function syncFeedSchedules(
   queues: QueueSet,
   config: Config,
   log: Logger,
-  opts: { pollNow?: boolean } = {},
+  opts: { pollNow?: boolean; added?: FeedConfig[] } = {},
 ): Promise<void> {
   const queue = queues.get('feed');
-  const wanted = new Map(config.feeds.map((f) => [schedulerId(f.url), f]));
+  const wanted = new Map([...(opts.added ?? []), ...config.feeds].map((f) => [schedulerId(f.url), f]));
   for (const [id, feed] of wanted) {
     const every = feed.interval ?? config.fetch.interval;
     await queue.upsertJobScheduler(
@@ -37,7 +37,7 @@ export async function syncFeedSchedules(
       });
     }
   }
-  // Feeds removed from the config stop being polled.
+  // Feeds removed from the config (and not added at run time) stop being polled.
   const existing = await queue.getJobSchedulers(0, -1);
   for (const scheduler of existing) {
     if (!wanted.has(scheduler.key)) {

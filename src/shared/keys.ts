@@ -20,6 +20,8 @@ export function keysFor(prefix: string) {
     seen: (fid: string) => k('seen', fid),
     /** Set of every feed id with state, for listing. */
     feedIndex: () => k('feeds'),
+    /** Hash feed id → JSON of feeds added at run time (CLI), beside the config's. */
+    feedRegistry: () => k('feeds', 'added'),
     /** Gzipped page body waiting for extraction. */
     body: (articleId: string) => k('body', articleId),
     /** Set of article ids a sink has durably written. */

@@ -4,7 +4,7 @@
 // Errors: PermanentError (and an invalid payload) become UnrecoverableError, so BullMQ moves the
 // job to failed at once with the reason; anything else is retried with the catalog's backoff.
 // A job is logged at error level once, when it fails for good.
-import { UnrecoverableError, Worker, type Job } from 'bullmq';
+import { MetricsTime, UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { PermanentError, RetryableError, errorMessage } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
@@ -84,6 +84,8 @@ export function startWorker(
     removeOnComplete: { count: 1000 },
     removeOnFail: { count: 10_000 },
     settings: { backoffStrategy },
+    // Per-minute completed/failed counts for `newsflow status` and /metrics, two hours' worth.
+    metrics: { maxDataPoints: MetricsTime.ONE_HOUR * 2 },
   });
 
   worker.on('error', (err) => opts.log.error({ err, queue }, 'worker error'));

@@ -1,0 +1,232 @@
+// Operating a running pipeline from the shell: status, dead letters, feeds, export.
+// Each command connects to the configured Redis as a producer (fails fast when it is away).
+import type { Command } from 'commander';
+import type { Job } from 'bullmq';
+import type { Redis } from 'ioredis';
+import pg from 'pg';
+import { loadConfig, type Config } from '../shared/config.js';
+import { keysFor, type Keys } from '../shared/keys.js';
+import { connectProducer, DEFAULT_REDIS_URL } from '../shared/redis.js';
+import { QUEUE_NAMES, type QueueName } from '../queues/catalog.js';
+import { createQueues, type QueueSet } from '../queues/factory.js';
+import { addFeed, feedHealth, removeFeed } from '../queues/feeds-registry.js';
+import { exportArticles } from '../workers/store/export.js';
+
+export interface OpsContext {
+  config: Config;
+  redis: Redis;
+  queues: QueueSet;
+  keys: Keys;
+}
+
+export async function withOps<T>(program: Command, fn: (ctx: OpsContext) => Promise<T>): Promise<T> {
+  const config = loadConfig(program.opts().config);
+  const redis = await connectProducer(config.redis.url ?? DEFAULT_REDIS_URL, 'newsflow-cli');
+  const queues = createQueues(redis, config.redis.prefix);
+  try {
+    return await fn({ config, redis, queues, keys: keysFor(config.redis.prefix) });
+  } finally {
+    await queues.close();
+    redis.disconnect();
+  }
+}
+
+const out = (line = '') => process.stdout.write(`${line}\n`);
+const json = (value: unknown) => out(JSON.stringify(value, null, 2));
+
+function queueOption(value: string | undefined): QueueName[] {
+  if (!value) return QUEUE_NAMES;
+  if (!(QUEUE_NAMES as string[]).includes(value)) {
+    throw new Error(`unknown queue "${value}" (queues: ${QUEUE_NAMES.join(', ')})`);
+  }
+  return [value as QueueName];
+}
+
+async function findJob(queues: QueueSet, id: string, only?: string): Promise<Job | undefined> {
+  for (const name of queueOption(only)) {
+    const job = await queues.get(name).getJob(id);
+    if (job) return job;
+  }
+  return undefined;
+}
+
+export function registerOpsCommands(program: Command): void {
+  program
+    .command('status')
+    .description('queue counts, throughput of the last minutes, failing feeds')
+    .option('--json', 'print JSON')
+    .action(async (opts: { json?: boolean }) => {
+      await withOps(program, async ({ config, redis, queues, keys }) => {
+        const stages = [];
+        for (const name of QUEUE_NAMES) {
+          const queue = queues.get(name);
+          const counts = await queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'failed', 'completed');
+          const done = await queue.getMetrics('completed', 0, 14);
+          const failed = await queue.getMetrics('failed', 0, 14);
+          const perMinute = (m: { data: number[] }) => m.data.reduce((a, b) => a + b, 0) / Math.max(1, m.data.length);
+          const c = (k: string) => counts[k] ?? 0;
+          stages.push({
+            queue: name,
+            waiting: c('waiting') + c('prioritized'),
+            active: c('active'),
+            delayed: c('delayed'),
+            failed: c('failed'),
+            completed: c('completed'),
+            completedPerMin: perMinute(done),
+            failedPerMin: perMinute(failed),
+          });
+        }
+        const feeds = await feedHealth(redis, keys, queues, config);
+        const failing = feeds.filter((f) => f.failures > 0);
+        if (opts.json) return json({ stages, feeds: { total: feeds.length, failing } });
+        out('queue      waiting  active  delayed  failed  completed  done/min (15 min)');
+        for (const s of stages) {
+          out(
+            `${s.queue.padEnd(10)} ${String(s.waiting).padStart(7)} ${String(s.active).padStart(7)} ` +
+              `${String(s.delayed).padStart(8)} ${String(s.failed).padStart(7)} ${String(s.completed).padStart(10)} ` +
+              `${s.completedPerMin.toFixed(1).padStart(9)}`,
+          );
+        }
+        out();
+        out(`feeds: ${feeds.length}, failing: ${failing.length}`);
+        for (const f of failing) out(`  ${f.url}  ${f.failures} failures: ${f.lastError ?? ''}`);
+      });
+    });
+
+  const failed = program.command('failed').description('dead letters: jobs that failed for good, with their reasons');
+  failed
+    .command('list')
+    .option('-q, --queue <queue>', 'only this queue')
+    .option('-n, --limit <n>', 'at most this many per queue', '50')
+    .option('--json', 'print JSON')
+    .action(async (opts: { queue?: string; limit: string; json?: boolean }) => {
+      await withOps(program, async ({ queues }) => {
+        const rows = [];
+        for (const name of queueOption(opts.queue)) {
+          for (const job of await queues.get(name).getFailed(0, Number(opts.limit) - 1)) {
+            rows.push({ queue: name, id: job.id, job: job.name, attempts: job.attemptsMade, failedAt: job.finishedOn ? new Date(job.finishedOn).toISOString() : null, reason: job.failedReason, url: (job.data as { url?: string }).url });
+          }
+        }
+        if (opts.json) return json(rows);
+        if (!rows.length) return out('no failed jobs');
+        for (const r of rows) out(`${r.queue}/${r.id}  ${r.job}  x${r.attempts}  ${r.url ?? ''}\n    ${r.reason}`);
+      });
+    });
+  failed
+    .command('show')
+    .argument('<id>', 'job id')
+    .option('-q, --queue <queue>', 'only this queue')
+    .action(async (id: string, opts: { queue?: string }) => {
+      await withOps(program, async ({ queues }) => {
+        const job = await findJob(queues, id, opts.queue);
+        if (!job) throw new Error(`no job ${id}`);
+        json({ queue: job.queueName, id: job.id, name: job.name, attempts: job.attemptsMade, reason: job.failedReason, stacktrace: job.stacktrace, data: job.data });
+      });
+    });
+  failed
+    .command('retry')
+    .argument('[id]', 'job id (default: every failed job)')
+    .option('-q, --queue <queue>', 'only this queue')
+    .action(async (id: string | undefined, opts: { queue?: string }) => {
+      await withOps(program, async ({ queues }) => {
+        if (id) {
+          const job = await findJob(queues, id, opts.queue);
+          if (!job) throw new Error(`no job ${id}`);
+          await job.retry('failed');
+          return out(`retrying ${job.queueName}/${job.id}`);
+        }
+        for (const name of queueOption(opts.queue)) {
+          const n = (await queues.get(name).getJobCounts('failed')).failed ?? 0;
+          await queues.get(name).retryJobs({ state: 'failed', count: 1000 });
+          out(`${name}: retrying ${n}`);
+        }
+      });
+    });
+  failed
+    .command('drop')
+    .argument('[id]', 'job id (default: every failed job)')
+    .option('-q, --queue <queue>', 'only this queue')
+    .action(async (id: string | undefined, opts: { queue?: string }) => {
+      await withOps(program, async ({ queues }) => {
+        if (id) {
+          const job = await findJob(queues, id, opts.queue);
+          if (!job) throw new Error(`no job ${id}`);
+          await job.remove();
+          return out(`dropped ${job.queueName}/${job.id}`);
+        }
+        for (const name of queueOption(opts.queue)) {
+          const dropped = await queues.get(name).clean(0, 100_000, 'failed');
+          out(`${name}: dropped ${dropped.length}`);
+        }
+      });
+    });
+
+  const feeds = program.command('feeds').description('the feeds being polled (config and added)');
+  feeds
+    .command('list')
+    .description('every feed with its health: last success, last error, failures, next poll')
+    .option('--json', 'print JSON')
+    .action(async (opts: { json?: boolean }) => {
+      await withOps(program, async ({ config, redis, queues, keys }) => {
+        const rows = await feedHealth(redis, keys, queues, config);
+        if (opts.json) return json(rows);
+        for (const f of rows) {
+          const health = f.failures ? `FAILING x${f.failures}: ${f.lastError}` : f.lastSuccess ? `ok ${f.lastSuccess}` : 'not polled yet';
+          out(`${f.url}  [${f.source}] ${f.name ?? ''}\n    ${health}; next ${f.nextPoll ?? '-'}; queued ${f.itemsQueued}`);
+        }
+      });
+    });
+  feeds
+    .command('add')
+    .argument('<url>', 'feed URL')
+    .option('--name <name>', 'outlet name')
+    .option('--interval <duration>', 'poll interval, e.g. 15m')
+    .action(async (url: string, opts: { name?: string; interval?: string }) => {
+      await withOps(program, async ({ config, redis, queues, keys }) => {
+        const { parseDuration } = await import('../shared/config.js');
+        if (!/^https?:\/\//i.test(url) || !URL.canParse(url)) throw new Error(`not an http(s) URL: ${url}`);
+        const fresh = await addFeed(redis, keys, queues, config, {
+          url,
+          ...(opts.name ? { name: opts.name } : {}),
+          ...(opts.interval ? { interval: parseDuration(opts.interval) } : {}),
+        });
+        out(`${fresh ? 'added' : 'updated'} ${url}`);
+      });
+    });
+  feeds
+    .command('remove')
+    .argument('<url>', 'feed URL')
+    .action(async (url: string) => {
+      await withOps(program, async ({ redis, queues, keys, config }) => {
+        if (config.feeds.some((f) => f.url === url)) {
+          throw new Error(`${url} comes from the config file: remove it there (it would be scheduled again at start)`);
+        }
+        out((await removeFeed(redis, keys, queues, url)) ? `removed ${url}` : `no such feed: ${url}`);
+      });
+    });
+
+  program
+    .command('export')
+    .description('export stored articles from PostgreSQL')
+    .option('--since <date>', 'only articles discovered at or after this date (ISO-8601)')
+    .option('--format <format>', 'jsonl or csv', 'jsonl')
+    .action(async (opts: { since?: string; format: string }) => {
+      const config = loadConfig(program.opts().config);
+      const url = config.sinks.postgres?.url ?? process.env.DATABASE_URL;
+      if (!url) throw new Error('no PostgreSQL configured: set sinks.postgres.url or DATABASE_URL');
+      if (opts.format !== 'jsonl' && opts.format !== 'csv') throw new Error(`unknown format "${opts.format}" (jsonl or csv)`);
+      const since = opts.since ? new Date(opts.since) : undefined;
+      if (since && Number.isNaN(since.getTime())) throw new Error(`not a date: ${opts.since}`);
+      const pool = new pg.Pool({ connectionString: url, max: 1 });
+      try {
+        const n = await exportArticles(pool, config.sinks.postgres?.schema ?? 'public', {
+          since,
+          format: opts.format,
+          write: (chunk) => process.stdout.write(chunk),
+        });
+        process.stderr.write(`exported ${n} articles\n`);
+      } finally {
+        await pool.end();
+      }
+    });
+}
