@@ -14,6 +14,7 @@ import { SINK_NAMES, type QueueName, type SinkName } from './queues/catalog.js';
 import { syncFeedSchedules } from './queues/schedules.js';
 import { registeredFeeds } from './queues/feeds-registry.js';
 import { startDashboard, type Dashboard } from './queues/dashboard.js';
+import { createMetrics } from './queues/metrics.js';
 import { startWorker, type RunnerOptions } from './workers/runner.js';
 import { buildHandlers } from './workers/handlers.js';
 import type { PipelineDeps, Sink } from './workers/context.js';
@@ -77,6 +78,15 @@ export async function startPipeline(opts: PipelineOptions): Promise<Pipeline> {
   }
   if (roles.has('store')) deps.sinks = createSinks(config, redis, keys);
 
+  const metrics = createMetrics({ queues, redis, keys });
+  const onSettled: RunnerOptions['onSettled'] = (queue, outcome, job) => {
+    metrics.observe(queue, outcome, job);
+    if (outcome === 'retry') void redis.hincrby(keys.stats(), `retry:${queue}`, 1).catch(() => {});
+    if (outcome === 'completed' && queue === 'store') {
+      void redis.hincrby(keys.stats(), `stored:${(job.data as { sink: string }).sink}`, 1).catch(() => {});
+    }
+    opts.onSettled?.(queue, outcome, job);
+  };
   const handlers = buildHandlers(deps);
   const workers: Worker[] = [];
   const concurrency: Record<QueueName, number> = {
@@ -90,7 +100,7 @@ export async function startPipeline(opts: PipelineOptions): Promise<Pipeline> {
     if (role === 'dashboard') continue;
     for (const queue of ROLE_QUEUES[role]) {
       workers.push(
-        startWorker(queue, handlers, { connection, queues, log, concurrency: concurrency[queue], onSettled: opts.onSettled }),
+        startWorker(queue, handlers, { connection, queues, log, concurrency: concurrency[queue], onSettled }),
       );
     }
   }
@@ -98,16 +108,23 @@ export async function startPipeline(opts: PipelineOptions): Promise<Pipeline> {
     await syncFeedSchedules(queues, config, log, { added: await registeredFeeds(redis, keys) });
   }
 
+  // The dashboard role serves Bull Board, the status page, /metrics and health; a worker-only
+  // process serves /metrics and health alone when METRICS_PORT is set.
   let dashboard: Dashboard | undefined;
-  if (roles.has('dashboard')) {
+  const metricsPort = process.env.METRICS_PORT ? Number(process.env.METRICS_PORT) : undefined;
+  if (roles.has('dashboard') || metricsPort !== undefined) {
     const user = process.env.DASHBOARD_USER;
     const password = process.env.DASHBOARD_PASSWORD;
     dashboard = await startDashboard({
       queues,
       redis,
       log,
-      host: config.dashboard.host,
-      port: config.dashboard.port,
+      config,
+      keys,
+      metrics,
+      board: roles.has('dashboard'),
+      host: roles.has('dashboard') ? config.dashboard.host : (process.env.METRICS_HOST ?? '0.0.0.0'),
+      port: roles.has('dashboard') ? config.dashboard.port : metricsPort!,
       readOnly: process.env.DASHBOARD_READ_ONLY === 'true',
       auth: user && password ? { user, password } : undefined,
     });

@@ -1,6 +1,8 @@
-// The dashboard server: Bull Board for every queue at /queues, /healthz (liveness) and /readyz
-// (Redis answers). With DASHBOARD_USER and DASHBOARD_PASSWORD set it asks for basic auth;
-// without them it refuses to listen anywhere but loopback.
+// The dashboard server: Bull Board for every queue at /queues and the status page at /status
+// (both behind basic auth when DASHBOARD_USER and DASHBOARD_PASSWORD are set; without them it
+// refuses to listen anywhere but loopback), plus /metrics (Prometheus), /healthz (liveness) and
+// /readyz (Redis answers and every queue has a worker), which stay open for scrapers and probes.
+// A worker-only process runs the same server with `board: false`: metrics and health alone.
 import { timingSafeEqual } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -9,13 +11,22 @@ import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { ExpressAdapter } from '@bull-board/express';
 import express, { type RequestHandler } from 'express';
 import type { Redis } from 'ioredis';
+import type { Config } from '../shared/config.js';
+import type { Keys } from '../shared/keys.js';
 import type { Logger } from '../shared/logger.js';
 import type { QueueSet } from './factory.js';
+import type { PipelineMetrics } from './metrics.js';
+import { mountStatusPage } from './status-page.js';
 
 export interface DashboardOptions {
   queues: QueueSet;
   redis: Redis;
   log: Logger;
+  config: Config;
+  keys: Keys;
+  metrics: PipelineMetrics;
+  /** Serve Bull Board and the status page (the dashboard role); false: metrics and health only. */
+  board: boolean;
   host: string;
   port: number;
   readOnly?: boolean;
@@ -30,7 +41,7 @@ export interface Dashboard {
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
 
 export async function startDashboard(opts: DashboardOptions): Promise<Dashboard> {
-  if (!opts.auth && !LOOPBACK.has(opts.host)) {
+  if (opts.board && !opts.auth && !LOOPBACK.has(opts.host)) {
     opts.log.warn(
       { host: opts.host },
       'dashboard has no DASHBOARD_USER/DASHBOARD_PASSWORD: listening on 127.0.0.1 only',
@@ -46,12 +57,47 @@ export async function startDashboard(opts: DashboardOptions): Promise<Dashboard>
   app.get('/readyz', async (_req, res) => {
     try {
       await opts.redis.ping();
-      res.json({ status: 'ready' });
     } catch (err) {
-      res.status(503).json({ status: 'not ready', reason: (err as Error).message });
+      res.status(503).json({ status: 'not ready', reason: `Redis: ${(err as Error).message}` });
+      return;
+    }
+    const workers: Record<string, number> = {};
+    for (const queue of opts.queues.all()) workers[queue.name] = await queue.getWorkersCount();
+    const idle = Object.entries(workers).filter(([, n]) => n === 0).map(([q]) => q);
+    res.status(idle.length ? 503 : 200).json({
+      status: idle.length ? 'not ready' : 'ready',
+      workers,
+      ...(idle.length ? { reason: `no worker registered for: ${idle.join(', ')}` } : {}),
+    });
+  });
+  app.get('/metrics', async (_req, res) => {
+    try {
+      res.set('content-type', opts.metrics.registry.contentType).send(await opts.metrics.registry.metrics());
+    } catch (err) {
+      res.status(500).send(`metrics failed: ${(err as Error).message}`);
     }
   });
 
+  if (opts.board) mountBoard(app, opts);
+
+  const server: Server = await new Promise((done, fail) => {
+    const s = app.listen(opts.port, opts.host, () => done(s));
+    s.once('error', fail);
+  });
+  const { port } = server.address() as AddressInfo;
+  const url = `http://${opts.host.includes(':') ? `[${opts.host}]` : opts.host}:${port}`;
+  opts.log.info({ url: opts.board ? `${url}/queues` : `${url}/metrics` }, opts.board ? 'dashboard listening' : 'metrics listening');
+  return {
+    url,
+    close: () =>
+      new Promise((done) => {
+        server.close(() => done());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+function mountBoard(app: express.Express, opts: DashboardOptions): void {
   if (opts.auth) app.use(basicAuth(opts.auth));
 
   const serverAdapter = new ExpressAdapter();
@@ -62,23 +108,8 @@ export async function startDashboard(opts: DashboardOptions): Promise<Dashboard>
     options: { uiConfig: { boardTitle: 'newsflow' } },
   });
   app.use('/queues', serverAdapter.getRouter());
-  app.get('/', (_req, res) => res.redirect('/queues'));
-
-  const server: Server = await new Promise((done, fail) => {
-    const s = app.listen(opts.port, opts.host, () => done(s));
-    s.once('error', fail);
-  });
-  const { port } = server.address() as AddressInfo;
-  const url = `http://${opts.host.includes(':') ? `[${opts.host}]` : opts.host}:${port}`;
-  opts.log.info({ url: `${url}/queues` }, 'dashboard listening');
-  return {
-    url,
-    close: () =>
-      new Promise((done) => {
-        server.close(() => done());
-        server.closeAllConnections();
-      }),
-  };
+  mountStatusPage(app, opts);
+  app.get('/', (_req, res) => res.redirect('/status'));
 }
 
 function basicAuth(expected: { user: string; password: string }): RequestHandler {

@@ -26,6 +26,8 @@ export function keysFor(prefix: string) {
     body: (articleId: string) => k('body', articleId),
     /** Set of article ids a sink has durably written. */
     sinkDone: (sink: string) => k('sink', sink, 'done'),
+    /** Hash of pipeline-wide counters: retry:<queue>, stored:<sink>. */
+    stats: () => k('stats'),
     /** Prefix under which the story index keeps its keys. */
     stories: () => k('stories'),
   };
