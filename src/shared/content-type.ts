@@ -91,10 +91,31 @@ export function detectCharset(buf: Uint8Array, contentType?: string | null): Det
   }
 }
 
+/** windows-1252's 0x80-0x9F, where it differs from ISO-8859-1 (0 = unassigned, kept as is). */
+const CP1252_HIGH = [
+  0x20ac, 0, 0x201a, 0x0192, 0x201e, 0x2026, 0x2020, 0x2021, 0x02c6, 0x2030, 0x0160, 0x2039, 0x0152, 0, 0x017d, 0,
+  0, 0x2018, 0x2019, 0x201c, 0x201d, 0x2022, 0x2013, 0x2014, 0x02dc, 0x2122, 0x0161, 0x203a, 0x0153, 0, 0x017e, 0x0178,
+];
+
+/**
+ * Node 20's TextDecoder decodes the `windows-1252` label (which WHATWG also gives `latin1`,
+ * `iso-8859-1` and `ascii`) as plain ISO-8859-1, turning curly quotes and dashes into C1 control
+ * characters; the bytes that differ are mapped here.
+ */
+function decodeWindows1252(buf: Uint8Array): string {
+  const text = Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength).toString('latin1');
+  return text.replace(/[\u0080-\u009f]/g, (c) => {
+    const mapped = CP1252_HIGH[c.charCodeAt(0) - 0x80];
+    return mapped ? String.fromCharCode(mapped) : c;
+  });
+}
+
 /** Decode a fetched body to text (see detectCharset); invalid sequences become U+FFFD. */
 export function decodeBody(buf: Uint8Array, contentType?: string | null): string {
   const { charset, bomLength } = detectCharset(buf, contentType);
-  return new TextDecoder(charset, { fatal: false, ignoreBOM: true }).decode(buf.subarray(bomLength));
+  const body = buf.subarray(bomLength);
+  if (charset === 'windows-1252') return decodeWindows1252(body);
+  return new TextDecoder(charset, { fatal: false, ignoreBOM: true }).decode(body);
 }
 
 export function isHtmlContentType(contentType: string | null | undefined): boolean {
