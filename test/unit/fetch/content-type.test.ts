@@ -12,7 +12,7 @@ import { createNetGuard } from '../../../src/shared/net-guard.js';
 import { behave, startMisbehavingServer, type MisbehavingServer } from '../../helpers/misbehaving-server.js';
 
 const ascii = (s: string) => Buffer.from(s, 'latin1');
-const cat = (...parts: (string | number[])[]) => Buffer.concat(parts.map((p) => (typeof p === 'string' ? ascii(p) : Buffer.from(p))));
+const cat = (...parts: (string | number[] | Buffer)[]) => Buffer.concat(parts.map((p) => (typeof p === 'string' ? ascii(p) : Buffer.from(p))));
 
 // "café – “quoted”" in windows-1252
 const CP1252 = cat('caf', [0xe9], ' ', [0x96], ' ', [0x93], 'quoted', [0x94]);

@@ -93,6 +93,17 @@ describe('httpGet: timeouts and caps', () => {
     expect(err.code).toBe('timeout');
   });
 
+  it('gives up on a connection that never comes up at the connect timeout', async () => {
+    // A guard whose DNS step never answers stands in for an unreachable host, without sending
+    // a packet anywhere.
+    const stuck = { ...createNetGuard([]), lookup: () => undefined };
+    const t0 = Date.now();
+    const err = await failure(httpGet('http://stuck.invalid/', { guard: stuck, connectTimeoutMs: 200, timeoutMs: 5_000 }));
+    expect(err).toBeInstanceOf(RetryableError);
+    expect(err.code).toBe('connect_timeout');
+    expect(Date.now() - t0).toBeLessThan(2_000);
+  });
+
   it('honours an AbortSignal', async () => {
     const ac = new AbortController();
     setTimeout(() => ac.abort(), 100);
@@ -142,6 +153,7 @@ describe('httpGet: redirects', () => {
     expect(r.text).toBe('end of chain');
     expect(r.url).toBe(srv.url('/chain/0'));
     expect(r.redirects).toHaveLength(5);
+    expect(srv.hits('/chain/3')).toBeGreaterThanOrEqual(1);
   });
 
   it('refuses the sixth', async () => {
