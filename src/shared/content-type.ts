@@ -134,6 +134,16 @@ export function isFeedContentType(contentType: string | null | undefined): boole
   );
 }
 
+/**
+ * Media types that are never text, whatever the bytes look like. Anything else that passes
+ * looksBinary is decoded: servers label feeds application/octet-stream more often than one
+ * would hope.
+ */
+export function isBinaryContentType(contentType: string | null | undefined): boolean {
+  const { mediaType } = parseContentType(contentType);
+  return /^(image|audio|video|font)\//.test(mediaType) || /^application\/(pdf|zip|gzip|x-gzip|x-tar|msword|vnd\.|wasm)/.test(mediaType);
+}
+
 /** Media types we can turn into text at all. */
 export function isTextualContentType(contentType: string | null | undefined): boolean {
   const { mediaType } = parseContentType(contentType);

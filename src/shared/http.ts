@@ -9,10 +9,18 @@ import { pipeline } from 'node:stream/promises';
 import zlib from 'node:zlib';
 import { PermanentError, RetryableError } from './errors.js';
 import { createNetGuard, type NetGuard } from './net-guard.js';
-import { decodeBody, isTextualContentType, looksBinary } from './content-type.js';
+import { decodeBody, isBinaryContentType, looksBinary } from './content-type.js';
 import { VERSION } from './version.js';
 
-export { decodeBody, detectCharset, isHtmlContentType, isFeedContentType, looksBinary, parseContentType } from './content-type.js';
+export {
+  decodeBody,
+  detectCharset,
+  isBinaryContentType,
+  isFeedContentType,
+  isHtmlContentType,
+  looksBinary,
+  parseContentType,
+} from './content-type.js';
 
 export const DEFAULT_USER_AGENT = `newsflow/${VERSION} (+https://github.com/newsflow/newsflow)`;
 
@@ -305,7 +313,7 @@ export async function httpGet(url: string, opts: HttpGetOptions = {}): Promise<H
       } catch (err) {
         throw classifyNetworkError(err, current.href, ac.signal);
       }
-      const textual = isTextualContentType(common.contentType) && !looksBinary(body);
+      const textual = !isBinaryContentType(common.contentType) && !looksBinary(body);
       return { ...common, body, ...(textual ? { text: decodeBody(body, common.contentType) } : {}) };
     }
   } finally {

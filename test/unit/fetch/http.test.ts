@@ -48,6 +48,7 @@ beforeAll(async () => {
     '/feed': behave.conditional('<rss version="2.0"><channel><title>t</title></channel></rss>'),
     '/truncated': behave.truncated('only half'),
     '/echo-ua': (req, res) => void res.writeHead(200, { 'content-type': 'text/plain' }).end(req.headers['user-agent']),
+    '/octet-feed': behave.body('<rss version="2.0"></rss>', 'application/octet-stream'),
     '/png': behave.body(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0]), 'image/png'),
   });
 });
@@ -70,6 +71,10 @@ describe('httpGet: ordinary answers', () => {
     expect((await httpGet(srv.url('/echo-ua'), local)).text).toBe(DEFAULT_USER_AGENT);
     expect(DEFAULT_USER_AGENT).toMatch(/^newsflow\/\d+\.\d+\.\d+ \(\+https:\/\/github\.com\/newsflow\/newsflow\)$/);
     expect((await httpGet(srv.url('/echo-ua'), { ...local, userAgent: 'custom/1' })).text).toBe('custom/1');
+  });
+
+  it('decodes a text body even when it is labelled application/octet-stream', async () => {
+    expect((await httpGet(srv.url('/octet-feed'), local)).text).toBe('<rss version="2.0"></rss>');
   });
 
   it('gives no text for binary bodies', async () => {
