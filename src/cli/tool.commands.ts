@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { loadConfig } from '../shared/config.js';
 import { PermanentError } from '../shared/errors.js';
-import { httpGet } from '../shared/http.js';
+import { decodeBody, httpGet } from '../shared/http.js';
 import { createNetGuard } from '../shared/net-guard.js';
 import { extractArticle } from '../workers/readability/extract.js';
 import { classifyArticle } from '../workers/classify/classify.js';
@@ -12,17 +12,18 @@ import { loadClassifyOptions } from '../workers/classify/classify.worker.js';
 
 /** Read a file, a URL (fetched politely, private addresses refused unless --allow), or stdin (`-`). */
 export async function readInput(source: string, allow: string[] = []): Promise<{ text: string; url?: string }> {
+  // Files and stdin are sniffed like fetched bodies (BOM, <meta charset>, XML declaration).
   if (source === '-') {
     const chunks: Buffer[] = [];
     for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-    return { text: Buffer.concat(chunks).toString('utf8') };
+    return { text: decodeBody(Buffer.concat(chunks)) };
   }
   if (/^https?:\/\//i.test(source)) {
     const res = await httpGet(source, { guard: createNetGuard(allow) });
     if (res.text === undefined) throw new PermanentError('binary', `${source} is not text (${res.contentType ?? 'no content type'})`);
     return { text: res.text, url: res.url };
   }
-  return { text: await readFile(source, 'utf8') };
+  return { text: decodeBody(await readFile(source)) };
 }
 
 function print(value: unknown, json: boolean | undefined, human: () => string): void {
