@@ -25,6 +25,8 @@ export const ISO639_3_TO_1: Readonly<Record<string, string>> = {
   wol: 'wo', xho: 'xh', ydd: 'yi', yor: 'yo', zlm: 'ms', zul: 'zu', zyb: 'za',
 };
 
+const ONLY = Object.keys(ISO639_3_TO_1);
+
 /** Below this many letters trigram statistics are guesswork. */
 export const MIN_LANGUAGE_CHARS = 40;
 
@@ -34,7 +36,8 @@ export function detectLanguage(text: string, opts: { minChars?: number } = {}): 
   const sample = text.length > 4000 ? text.slice(0, 4000) : text;
   const letters = sample.replace(/[^\p{L}]+/gu, '').length;
   if (letters < (opts.minChars ?? MIN_LANGUAGE_CHARS)) return null;
-  const code = franc(sample, { minLength: 10 });
+  // Only languages we can name in ISO 639-1: otherwise franc often picks Scots over English.
+  const code = franc(sample, { minLength: 10, only: ONLY });
   if (code === 'und') return null;
   return ISO639_3_TO_1[code] ?? null;
 }

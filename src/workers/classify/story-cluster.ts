@@ -170,9 +170,15 @@ export async function assignStory(
     if (known) return { id: article.id, story: known.story, score: 1, matched: null };
     const { n, df } = await tx.stats(termList, since);
     const idf = new Map(termList.map((t, i) => [t, idfOf(n, df[i]!)]));
-    // The rarest terms find the same event; common ones ("shares", "says") only add noise.
-    const lookup = [...termList].sort((a, b) => idf.get(b)! - idf.get(a)!).slice(0, o.lookupTerms);
-    const cands = termList.length ? await tx.candidates(lookup, since, o.postingsPerTerm) : [];
+    // The rarest terms the window has seen find the same event; common ones ("shares", "says")
+    // only add noise, and terms nobody else used cannot find anything.
+    const lookup = termList
+      .map((t, i) => [t, df[i]!] as const)
+      .filter(([, d]) => d > 0)
+      .sort((a, b) => a[1] - b[1])
+      .slice(0, o.lookupTerms)
+      .map(([t]) => t);
+    const cands = lookup.length ? await tx.candidates(lookup, since, o.postingsPerTerm) : [];
     // Candidate terms missing from our stats are at least as rare as the rarest we know.
     const fallback = idfOf(n, 0);
     const mine = weigh(terms, idf, fallback);

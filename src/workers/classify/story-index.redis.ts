@@ -117,7 +117,8 @@ export class RedisStoryIndex implements StoryIndex {
       if (a.source) m.hincrby(this.k('s', a.story, 'o'), a.source, 1);
       for (const t of a.topics ?? []) m.hincrby(this.k('s', a.story, 't'), t, 1);
       m.zadd(this.k('stories'), 'GT', a.published, a.story);
-      m.zremrangebyscore(this.k('stories'), '-inf', `(${now - this.o.storyTtlMs}`);
+      // Scores are published times, so trim on the same clock (replayed archives keep working).
+      m.zremrangebyscore(this.k('stories'), '-inf', `(${a.published - this.o.storyTtlMs}`);
       for (const key of [sk, ...['m', 'd', 'o', 't'].map((x) => this.k('s', a.story, x))]) m.pexpire(key, this.o.storyTtlMs);
       await m.exec();
       // lastSeen only moves forward, even when an older article arrives late.

@@ -1,0 +1,68 @@
+// Two clusterers (two Redis connections, as two classify workers would have) assign the same
+// articles concurrently; the lock must leave exactly one story per event.
+import type { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { assignStory, type StoryArticle } from '../../src/workers/classify/story-cluster.js';
+import { RedisStoryIndex } from '../../src/workers/classify/story-index.redis.js';
+import { getStory, listStories } from '../../src/workers/classify/story-list.js';
+import { cleanupPrefix, randomPrefix, testRedis } from '../helpers/redis.js';
+
+const at = (hh: string) => `2024-05-14T${hh}:00Z`;
+// Three events, each reported by three outlets, written for this test.
+const EVENTS: { key: string; titles: string[] }[] = [
+  { key: 'quake', titles: ['Earthquake strikes central Italy, killing at least 12', 'Central Italy earthquake kills 12 in Abruzzo villages', 'Rescuers search rubble after deadly Italy earthquake'] },
+  { key: 'merger', titles: ['Airbus and Boeing suppliers agree surprise merger', 'Aerospace suppliers to merge in surprise deal for Airbus and Boeing parts', 'Surprise aerospace supplier merger shakes Airbus, Boeing supply chain'] },
+  { key: 'final', titles: ['Real Madrid beat Dortmund to win Champions League final', 'Champions League final: Real Madrid defeat Dortmund at Wembley', 'Dortmund lose Champions League final to Real Madrid'] },
+];
+const OUTLETS = ['Reuters', 'AP', 'BBC'];
+const articles: (StoryArticle & { event: string })[] = EVENTS.flatMap((e, i) =>
+  e.titles.map((title, j) => ({ id: `${e.key}-${j}`, event: e.key, title, text: '', source: OUTLETS[j]!, published: at(`1${i}:${j}0`) })),
+);
+
+describe('RedisStoryIndex', () => {
+  let a: Redis;
+  let b: Redis;
+  const prefix = randomPrefix('stories');
+
+  beforeAll(() => {
+    a = testRedis();
+    b = testRedis();
+  });
+  afterAll(async () => {
+    await cleanupPrefix(a, prefix);
+    a.disconnect();
+    b.disconnect();
+  });
+
+  it('gives one story per event when two workers race over the same articles', async () => {
+    const ia = new RedisStoryIndex(a, prefix);
+    const ib = new RedisStoryIndex(b, prefix);
+    // Each worker sees every article (duplicate delivery), in a different order, at the same time.
+    const run = (index: RedisStoryIndex, list: StoryArticle[]) =>
+      Promise.all(list.map((x) => assignStory(index, x).then((r) => [x.id, r.story] as const)));
+    const [ra, rb] = await Promise.all([run(ia, articles), run(ib, [...articles].reverse())]);
+    const story = new Map(ra);
+    for (const [id, s] of rb) expect(s, `both workers agree on ${id}`).toBe(story.get(id));
+
+    const byEvent = new Map<string, Set<string>>();
+    for (const x of articles) {
+      if (!byEvent.has(x.event)) byEvent.set(x.event, new Set());
+      byEvent.get(x.event)!.add(story.get(x.id)!);
+    }
+    for (const [event, stories] of byEvent) expect(stories.size, `stories for ${event}`).toBe(1);
+    const all = new Set(story.values());
+    expect(all.size).toBe(EVENTS.length);
+
+    const listed = await listStories(a, prefix, 10);
+    expect(listed.map((s) => s.id).sort()).toEqual([...all].sort());
+    for (const s of listed) expect(s.size).toBe(3);
+    const one = await getStory(a, prefix, story.get('quake-0')!);
+    expect(one?.members.map((m) => m.id).sort()).toEqual(['quake-0', 'quake-1', 'quake-2']);
+    expect(one?.outlets.sort()).toEqual(['AP', 'BBC', 'Reuters']);
+    expect(await a.get(`${prefix}:lock`)).toBeNull();
+  });
+
+  it('returns null for an unknown story', async () => {
+    expect(await getStory(a, prefix, 'story-0000000000000000')).toBeNull();
+  });
+});

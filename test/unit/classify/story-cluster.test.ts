@@ -1,0 +1,95 @@
+import { PassThrough, Readable } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { classifyJsonl, clusterJsonl } from '../../../src/workers/classify/batch.js';
+import { classifyArticle } from '../../../src/workers/classify/classify.js';
+import { assignStory, storyIdFor, storyTerms, type StoryArticle } from '../../../src/workers/classify/story-cluster.js';
+import { MemoryStoryIndex } from '../../../src/workers/classify/story-index.memory.js';
+import { loadSeeds, seedsMissing } from './seeds.js';
+
+const seeds = loadSeeds();
+const DAY = '2024-05-14';
+const at = (hh: string) => `${DAY}T${hh}:00Z`;
+
+// Short excerpts written for these tests: two events on one day, one of them from two outlets.
+const articles: StoryArticle[] = [
+  { id: 'r1', source: 'Reuters', published: at('08:00'), title: 'Earthquake of magnitude 6.1 strikes central Italy, killing at least 12', text: 'A strong earthquake struck the Abruzzo region of central Italy early on Tuesday, collapsing buildings in several mountain villages.' },
+  { id: 'r2', source: 'Reuters', published: at('09:30'), title: "Italy's parliament approves 2025 budget after marathon debate", text: 'Lawmakers in Rome passed the government budget late on Tuesday, clearing the way for tax cuts promised by the ruling coalition.' },
+  { id: 'a1', source: 'AP', published: at('10:15'), title: 'Central Italy earthquake kills 12 as rescuers search rubble in Abruzzo villages', text: 'Rescuers dug through collapsed buildings in Abruzzo after a magnitude 6.1 earthquake struck central Italy.' },
+];
+
+async function cluster(list: StoryArticle[], index = new MemoryStoryIndex()) {
+  const out = new Map<string, string>();
+  for (const a of list) out.set(a.id, (await assignStory(index, a)).story);
+  return out;
+}
+
+describe('story clustering', () => {
+  it('groups one event across outlets and keeps another same-day event from the same outlet apart', async () => {
+    const s = await cluster(articles);
+    expect(s.get('a1')).toBe(s.get('r1'));
+    expect(s.get('r2')).not.toBe(s.get('r1'));
+  });
+
+  it('names a story after its first article, stably', async () => {
+    const s = await cluster(articles);
+    expect(s.get('r1')).toBe(storyIdFor('r1'));
+    expect(storyIdFor('r1')).toMatch(/^story-[0-9a-f]{16}$/);
+    expect(await cluster(articles)).toEqual(s);
+  });
+
+  it('is idempotent: an article assigned twice keeps its story', async () => {
+    const index = new MemoryStoryIndex();
+    const first = await cluster(articles, index);
+    const again = await assignStory(index, articles[2]!);
+    expect(again.story).toBe(first.get('a1'));
+    expect(index.size).toBe(3);
+  });
+
+  it('starts a new story once the earlier article has left the window', async () => {
+    const later = { ...articles[2]!, id: 'a2', published: '2024-05-20T10:15:00Z' };
+    const s = await cluster([articles[0]!, later]);
+    expect(s.get('a2')).not.toBe(s.get('r1'));
+  });
+
+  it('ignores wire-service slugs in titles', () => {
+    expect(Object.keys(storyTerms('UPDATE 2-FOREX-Dollar slips'))).toEqual(['dollar', 'slip']);
+  });
+
+  it.skipIf(!seeds)('puts the two seed articles (two outlets, one event) in one story, tagged world', async () => {
+    if (!seeds) return console.warn(seedsMissing());
+    // As the classify worker does: classify first, then cluster with the entities found.
+    const list = seeds.map((x, i) => {
+      const c = classifyArticle(x);
+      expect(c.topics[0]!.label).toBe('world');
+      return { ...x, source: `outlet-${i}`, published: at(i ? '15:00' : '09:00'), entities: c.entities.map((e) => e.name) };
+    });
+    const s = await cluster(list);
+    expect(new Set(s.values()).size).toBe(1);
+  });
+});
+
+describe('batch helpers', () => {
+  const collect = async (fn: (out: PassThrough) => Promise<unknown>) => {
+    const out = new PassThrough();
+    const chunks: string[] = [];
+    out.on('data', (c: Buffer) => chunks.push(c.toString()));
+    const res = await fn(out);
+    return { res, lines: chunks.join('').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>) };
+  };
+
+  it('clusterJsonl writes {id, story} per line and reports bad lines', async () => {
+    const input = Readable.from([articles.map((a) => JSON.stringify(a)).join('\n') + '\nnot json\n']);
+    const { res, lines } = await collect((out) => clusterJsonl(input, out));
+    expect(lines.map((l) => l.id)).toEqual(['r1', 'r2', 'a1']);
+    expect(lines[2]!.story).toBe(lines[0]!.story);
+    expect(res).toMatchObject({ read: 4, written: 3, errors: [{ line: 4, message: 'not valid JSON' }] });
+  });
+
+  it('classifyJsonl adds lang, topics and entities', async () => {
+    const input = Readable.from([JSON.stringify({ id: 'x', title: articles[0]!.title, text: articles[0]!.text }) + '\n']);
+    const { lines } = await collect((out) => classifyJsonl(input, out));
+    expect(lines[0]).toMatchObject({ id: 'x', lang: 'en' });
+    expect(Array.isArray(lines[0]!.topics)).toBe(true);
+    expect((lines[0]!.entities as { name: string }[]).map((e) => e.name)).toContain('Italy');
+  });
+});

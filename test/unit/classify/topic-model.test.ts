@@ -1,0 +1,61 @@
+import { describe, expect, it } from 'vitest';
+import { predictTopics, trainTopicModel, type TopicRow } from '../../../src/workers/classify/topic-model.js';
+import { parseTopicRows } from '../../../src/workers/classify/train.js';
+
+// A toy corpus written for the test: two clearly separable topics.
+const sports = [
+  'The striker scored twice as the home team won the league match',
+  'The coach praised his players after the cup final victory',
+  'A late goal gave the club a draw in the derby on Saturday',
+  'The tennis champion won the final set to take the title',
+  'Fans cheered as the team lifted the trophy at the stadium',
+  'The goalkeeper saved a penalty in the second half of the match',
+];
+const business = [
+  'Shares fell after the company reported lower quarterly profits',
+  'The central bank raised interest rates to curb inflation',
+  'Investors sold bonds as the market priced in slower growth',
+  'The firm agreed a merger deal worth two billion dollars',
+  'Oil prices rose and the stock market closed higher on the day',
+  'Quarterly revenue beat analyst forecasts and the shares rallied',
+];
+const rows: TopicRow[] = [
+  ...sports.map((text) => ({ text, label: 'sports' })),
+  ...business.map((text) => ({ text, label: 'business' })),
+];
+
+describe('topic model', () => {
+  const model = trainTopicModel(rows, { hashBits: 12, minDf: 1, epochs: 40 });
+
+  it('learns the labels and predicts unseen texts', () => {
+    expect(model.labels).toEqual(['business', 'sports']);
+    expect(predictTopics(model, 'The team scored a late goal to win the match')[0]!.label).toBe('sports');
+    expect(predictTopics(model, 'Bank shares fell as profits and interest rates disappointed investors')[0]!.label).toBe('business');
+  });
+
+  it('returns every label with probabilities summing to one, best first', () => {
+    const p = predictTopics(model, 'the club won the cup');
+    expect(p).toHaveLength(2);
+    expect(p[0]!.score).toBeGreaterThanOrEqual(p[1]!.score);
+    expect(p.reduce((s, x) => s + x.score, 0)).toBeCloseTo(1, 6);
+  });
+
+  it('survives a JSON round trip unchanged', () => {
+    const copy = JSON.parse(JSON.stringify(model));
+    const text = 'Stocks rallied after the merger';
+    expect(predictTopics(copy, text)).toEqual(predictTopics(model, text));
+  });
+
+  it('refuses to train on a single label', () => {
+    expect(() => trainTopicModel(sports.map((text) => ({ text, label: 'sports' })))).toThrow(/two labels/);
+  });
+
+  it('parses {text,label} and {title,text,label} rows and names bad lines', () => {
+    const parsed = parseTopicRows('{"text":"a","label":"x"}\n\n{"title":"T","text":"b","label":"y"}\n');
+    expect(parsed).toEqual([
+      { text: 'a', label: 'x' },
+      { text: 'T\nb', label: 'y' },
+    ]);
+    expect(() => parseTopicRows('{"text":"a"}', 'f.jsonl')).toThrow('f.jsonl:1: "label" must be a non-empty string');
+  });
+});
