@@ -10,7 +10,7 @@ import { createRedis } from './shared/redis.js';
 import { keysFor, type Keys } from './shared/keys.js';
 import type { Logger } from './shared/logger.js';
 import { createQueues, type QueueSet } from './queues/factory.js';
-import { SINK_NAMES, type QueueName, type SinkName } from './queues/catalog.js';
+import type { QueueName, SinkName } from './queues/catalog.js';
 import { syncFeedSchedules } from './queues/schedules.js';
 import { registeredFeeds } from './queues/feeds-registry.js';
 import { startDashboard, type Dashboard } from './queues/dashboard.js';
@@ -165,7 +165,3 @@ function createSinks(config: Config, redis: Redis, keys: Keys): Map<SinkName, Si
   return sinks;
 }
 
-/** The sinks the classify stage fans out to, one store job each. */
-export function configuredSinks(config: Config): SinkName[] {
-  return SINK_NAMES.filter((name) => config.sinks[name] !== undefined);
-}

@@ -1,7 +1,7 @@
 // One-off commands on the same pure code as the workers, no queues: extract, classify, feed parse.
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { loadConfig } from '../shared/config.js';
+import { loadConfig, parseDuration } from '../shared/config.js';
 import { PermanentError } from '../shared/errors.js';
 import { decodeBody, httpGet } from '../shared/http.js';
 import { createNetGuard } from '../shared/net-guard.js';
@@ -9,6 +9,14 @@ import { extractArticle } from '../workers/readability/extract.js';
 import { classifyArticle } from '../workers/classify/classify.js';
 import { parseFeed } from '../workers/fetch/feed-parse.js';
 import { loadClassifyOptions } from '../workers/classify/classify.worker.js';
+import { classifyJsonl, clusterJsonl, type BatchResult } from '../workers/classify/batch.js';
+import { trainFromJsonl } from '../workers/classify/train.js';
+
+function reportBatch(verb: string, result: BatchResult): void {
+  process.stderr.write(`${verb} ${result.written} of ${result.read} lines\n`);
+  for (const e of result.errors.slice(0, 20)) process.stderr.write(`  line ${e.line}: ${e.message}\n`);
+  if (result.errors.length) process.exitCode = 1;
+}
 
 /** Read a file, a URL (fetched politely, private addresses refused unless --allow), or stdin (`-`). */
 export async function readInput(source: string, allow: string[] = []): Promise<{ text: string; url?: string }> {
@@ -56,20 +64,25 @@ export function registerToolCommands(program: Command): void {
 
   program
     .command('classify')
-    .description('tag an article: topics, entities, language (article JSON with title and text, or - for stdin)')
-    .argument('<source>', 'article JSON file (as printed by `newsflow extract --json`), or -')
+    .description('tag an article: topics, entities, language (article JSON, or JSONL in batch with --jsonl)')
+    .argument('[source]', 'article JSON file (as printed by `newsflow extract --json`), or - for stdin')
     .option('--json', 'print JSON')
-    .action(async (source: string, opts: { json?: boolean }) => {
+    .option('--jsonl', 'batch: read {id, title, text} lines on stdin, write them with topics, entities, lang')
+    .action(async (source: string | undefined, opts: { json?: boolean; jsonl?: boolean }) => {
       const config = loadConfig(program.opts().config);
+      const options = loadClassifyOptions(config);
+      if (opts.jsonl) {
+        const result = await classifyJsonl(process.stdin, process.stdout, options);
+        reportBatch('classified', result);
+        return;
+      }
+      if (!source) throw new PermanentError('invalid_input', 'give an article JSON file, -, or --jsonl');
       const input = await readInput(source);
       const article = JSON.parse(input.text) as { title?: string | null; text?: string; lang?: string | null };
       if (typeof article.text !== 'string') {
         throw new PermanentError('invalid_input', 'the article JSON needs a "text" field (and ideally "title")');
       }
-      const result = classifyArticle(
-        { title: article.title ?? null, text: article.text, lang: article.lang ?? null },
-        loadClassifyOptions(config),
-      );
+      const result = classifyArticle({ title: article.title ?? null, text: article.text, lang: article.lang ?? null }, options);
       print(result, opts.json, () =>
         [
           `lang: ${result.lang ?? 'unknown'}`,
@@ -77,6 +90,26 @@ export function registerToolCommands(program: Command): void {
           `entities: ${result.entities.map((e) => `${e.name} (${e.type}${e.count > 1 ? ` x${e.count}` : ''})`).join(', ')}`,
         ].join('\n'),
       );
+    });
+
+  program
+    .command('cluster')
+    .description('batch same-story grouping: {id, title, text, published, source} lines in time order on stdin → {id, story}')
+    .requiredOption('--jsonl', 'read and write JSONL (the only mode)')
+    .option('--window <duration>', 'sliding window', '72h')
+    .action(async (opts: { window: string }) => {
+      const result = await clusterJsonl(process.stdin, process.stdout, { windowMs: parseDuration(opts.window) });
+      reportBatch('clustered', result);
+    });
+
+  program
+    .command('train')
+    .description('train a topic model from labelled JSONL ({text, label} or {title, text, label} per line)')
+    .requiredOption('--data <file>', 'labelled JSONL')
+    .requiredOption('--out <file>', 'where to write model.json (then set classify.model to it)')
+    .action(async (opts: { data: string; out: string }) => {
+      const { rows, labels } = await trainFromJsonl(opts.data, opts.out);
+      process.stderr.write(`trained on ${rows} rows, labels: ${labels.join(', ')}; wrote ${opts.out}\n`);
     });
 
   const feed = program.command('feed').description('work with one feed');

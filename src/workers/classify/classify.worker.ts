@@ -1,0 +1,86 @@
+// article.classify: topics, entities and language (pure, classifyArticle), then the story id from
+// the Redis story index shared by every classify worker, then one store job per configured sink.
+// A retried job keeps the story it was given (the index remembers the article).
+import type { Config } from '../../shared/config.js';
+import type { StoredArticle } from '../../shared/types.js';
+import { next } from '../../queues/factory.js';
+import { SINK_NAMES, type SinkName } from '../../queues/catalog.js';
+import type { Handler } from '../runner.js';
+import type { PipelineDeps } from '../context.js';
+import { classifyArticle, type ClassifyOptions } from './classify.js';
+import { assignStory } from './story-cluster.js';
+import { RedisStoryIndex } from './story-index.redis.js';
+import { loadTopicModel } from './train.js';
+
+/** The sinks the classify stage fans out to, one store job each. */
+export function configuredSinks(config: Config): SinkName[] {
+  return SINK_NAMES.filter((name) => config.sinks[name] !== undefined);
+}
+
+/** The classify options a config asks for (a custom model is read once, here). */
+export function loadClassifyOptions(config: Config): ClassifyOptions {
+  return {
+    ...(config.classify.model ? { model: loadTopicModel(config.classify.model) } : {}),
+    watchTopics: config.classify.watchTopics,
+  };
+}
+
+export function classifyHandler(deps: PipelineDeps): Handler<'article.classify'> {
+  const { config } = deps;
+  const now = deps.now ?? (() => new Date());
+  let options: ClassifyOptions | undefined;
+  const index = new RedisStoryIndex(deps.redis, deps.keys.stories(), { windowMs: config.stories.window });
+  const sinks = configuredSinks(config);
+
+  return async ({ id, feed, article, times }, { log }) => {
+    options ??= loadClassifyOptions(config);
+    const result = classifyArticle({ title: article.title, text: article.text, lang: article.lang }, options);
+    const source = feed.name ?? article.siteName ?? hostOf(article.url);
+    const assignment = await assignStory(
+      index,
+      {
+        id,
+        title: article.title,
+        text: article.text,
+        published: article.published ?? times.discovered,
+        source,
+        entities: result.entities.map((e) => e.name),
+        topics: result.topics.map((t) => t.label),
+      },
+      { windowMs: config.stories.window },
+    );
+    const stored: StoredArticle = {
+      id,
+      url: article.url,
+      canonicalUrl: article.canonicalUrl,
+      feed,
+      title: article.title,
+      byline: article.byline,
+      published: article.published,
+      siteName: article.siteName,
+      lang: result.lang ?? article.lang,
+      leadImage: article.leadImage,
+      text: article.text,
+      wordCount: article.wordCount,
+      topics: result.topics,
+      entities: result.entities,
+      story: assignment.story,
+      times: {
+        discovered: times.discovered,
+        fetched: times.fetched ?? times.discovered,
+        extracted: times.extracted ?? times.discovered,
+        classified: now().toISOString(),
+      },
+    };
+    log.debug({ id, story: assignment.story, matched: assignment.matched, topics: result.topics.map((t) => t.label) }, 'article classified');
+    return sinks.map((sink) => next('article.store', { sink, article: stored }));
+  };
+}
+
+function hostOf(url: string): string | null {
+  try {
+    return new URL(url).hostname;
+  } catch {
+    return null;
+  }
+}
