@@ -58,8 +58,34 @@ export const configSchema = z.object({
       /** Items remembered per feed for dedup (newest kept). */
       rememberPerFeed: z.number().int().positive().default(5000),
       concurrency: z.number().int().positive().default(8),
+      /** Bounds of the adaptive poll interval (learned from each feed's publishing rate). */
+      minInterval: duration.default(5 * 60_000),
+      maxInterval: duration.default(6 * 3_600_000),
+      /** Longest wait between two polls of a failing feed (exponential backoff up to this). */
+      maxBackoff: duration.default(24 * 3_600_000),
+      /** Politeness per host, across every process: requests in flight and spacing between starts. */
+      perHost: z
+        .object({
+          concurrency: z.number().int().positive().default(2),
+          minInterval: z.union([z.literal(0), duration]).default(1000),
+        })
+        .default({ concurrency: 2, minInterval: 1000 }),
+      /** Honour robots.txt (and its Crawl-delay) for article pages. */
+      robots: z.boolean().default(true),
+      /** Process an already-seen item again when its content or summary changed. */
+      reprocessChanged: z.boolean().default(false),
     })
-    .default({ interval: 900_000, rememberPerFeed: 5000, concurrency: 8 }),
+    .default({
+      interval: 900_000,
+      rememberPerFeed: 5000,
+      concurrency: 8,
+      minInterval: 300_000,
+      maxInterval: 21_600_000,
+      maxBackoff: 86_400_000,
+      perHost: { concurrency: 2, minInterval: 1000 },
+      robots: true,
+      reprocessChanged: false,
+    }),
   network: z
     .object({
       /** Hosts, IPs or CIDRs that may be fetched although private (e.g. 127.0.0.1 for tests). */

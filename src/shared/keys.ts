@@ -18,6 +18,17 @@ export function keysFor(prefix: string) {
     feedState: (fid: string) => k('feed', fid),
     /** Sorted set of remembered item keys (guid / canonical URL), scored by first-seen time. */
     seen: (fid: string) => k('seen', fid),
+    /** Hash of content hashes of the items in a feed's latest document (fetch.reprocessChanged). */
+    itemHashes: (fid: string) => k('seen', fid, 'hashes'),
+    /** Short lock held while one process polls a feed, so two never poll it at once. */
+    feedLock: (fid: string) => k('feed', fid, 'lock'),
+    /** Sorted set of request leases to one host (token scored by expiry), across processes. */
+    hostLeases: (host: string) => k('host', host, 'leases'),
+    /** Hash per host: last request start, notBefore (Retry-After), crawlDelay (robots.txt). */
+    hostState: (host: string) => k('host', host),
+    /** A host's robots.txt rules as JSON, cached with a TTL; and the lock of whoever fetches it. */
+    robots: (host: string) => k('robots', host),
+    robotsLock: (host: string) => k('robots', host, 'lock'),
     /** Set of every feed id with state, for listing. */
     feedIndex: () => k('feeds'),
     /** Hash feed id → JSON of feeds added at run time (CLI), beside the config's. */

@@ -16,6 +16,8 @@ export interface JobContext {
   job: Job;
   /** 1 on the first try. */
   attempt: number;
+  /** The worker's lock token for this job (for job.moveToDelayed); absent outside a Worker. */
+  token?: string;
   /** Enqueue now, for handlers with work to do after the next jobs are safely queued. */
   enqueue(jobs: NextJob[]): Promise<void>;
 }
@@ -46,7 +48,7 @@ export function startWorker(
     throw new Error(`queue "${queue}" has no handler for ${missing.join(', ')}: refusing to start`);
   }
 
-  const processor = async (job: Job) => {
+  const processor = async (job: Job, token?: string) => {
     const name = job.name as JobName;
     const attempt = job.attemptsMade + 1;
     const log = opts.log.child({ queue, jobId: job.id, job: name, attempt });
@@ -65,6 +67,7 @@ export function startWorker(
         log,
         job,
         attempt,
+        token,
         enqueue: (jobs) => enqueue(opts.queues, jobs),
       });
       if (nextJobs?.length) await enqueue(opts.queues, nextJobs);
