@@ -50,7 +50,8 @@ export function selectTopics(
   return scores
     .filter((s, i) => i === 0 || s.score >= threshold)
     .slice(0, max)
-    .map((s) => ({ label: s.label, score: Math.round(s.score * 1000) / 1000, source: 'model' as const }));
+    // Capped below 1 so that a score of 1 always means a watch-topic match.
+    .map((s) => ({ label: s.label, score: Math.min(0.999, Math.round(s.score * 1000) / 1000), source: 'model' as const }));
 }
 
 export function classifyArticle(article: ArticleInput, opts: ClassifyOptions = {}): Classification {
