@@ -1,0 +1,155 @@
+// Boilerplate removal in layers, each conservative on its own:
+//   1. structure: elements whose tag/class/id/role/aria/data-* say promo, share, ad, bio, ...
+//   2. wording: calls to action, ad labels, credits, bare URLs, trailers, bios, copyright
+//   3. repetition: blocks that occur more than once in the article
+//   4. known: fingerprints learned elsewhere for the site
+// Quotes, short paragraphs and datelines are never removed for being short or for wording.
+import type { Block } from './blocks.js';
+import { fingerprint } from './fingerprint.js';
+import { wordingReason, isPromotional, isAuthorTail } from './wording.js';
+
+/** Marks elements a site rule says to keep; no layer removes them or what contains them. */
+export const KEEP_ATTR = 'data-nf-keep';
+
+const TOKENS = new Set([
+  'newsletter', 'newsletters', 'subscribe', 'subscription', 'subscriptions', 'subscriber', 'signup',
+  'promo', 'promos', 'promotion', 'promotional', 'promoted', 'related', 'recirc', 'recirculation',
+  'recommended', 'recommendation', 'recommendations', 'readmore', 'readnext', 'share', 'shares', 'sharing',
+  'sharebar', 'sharetools', 'social', 'socials', 'socialshare', 'ad', 'ads', 'advert', 'adverts',
+  'advertisement', 'advertisements', 'advertising', 'adslot', 'adunit', 'adcontainer', 'adwrapper', 'dfp',
+  'sponsor', 'sponsored', 'sponsorship', 'outbrain', 'taboola', 'credit', 'credits', 'bio', 'biography',
+  'comment', 'comments', 'disqus', 'toolbar', 'breadcrumb', 'breadcrumbs', 'nav', 'navigation', 'menu',
+  'popup', 'modal', 'cookie', 'cookies', 'consent', 'gdpr', 'donate', 'donation', 'membership', 'sidebar',
+  'trending', 'mostread', 'mostpopular', 'sronly', 'visuallyhidden', 'screenreader', 'tags', 'byline',
+  'follow', 'footer', 'kicker', 'eyebrow', 'caption', 'captions', 'gating',
+]);
+/** Joined neighbours, so `sign-up` and `signUp` count as `signup`. */
+const PAIRS = new Set(['signup', 'readmore', 'readnext', 'mostread', 'mostpopular', 'sronly', 'visuallyhidden', 'screenreader', 'sharetools', 'sharebar', 'adslot', 'adunit']);
+const AUTHOR_BOX = new Set(['bio', 'info', 'card', 'box', 'about', 'details', 'profile', 'footer', 'description']);
+const ROLES = new Set(['complementary', 'navigation', 'banner', 'contentinfo', 'dialog', 'search', 'menu', 'toolbar']);
+const TAGS = new Set(['figcaption', 'nav', 'aside', 'form', 'dialog', 'menu', 'footer', 'button', 'input', 'select', 'textarea']);
+
+export function signatureTokens(el: Element): string[] {
+  const raw = [el.getAttribute('class'), el.id, el.getAttribute('itemprop'), el.getAttribute('aria-label')];
+  for (const a of el.attributes) if (a.name.startsWith('data-') && a.value.length <= 60) raw.push(a.value);
+  return raw
+    .join(' ')
+    .replace(/([a-z])([A-Z])/g, '$1 $2')
+    .toLowerCase()
+    .split(/[^a-z0-9]+/)
+    .filter(Boolean);
+}
+
+/** Why an element's markup marks it as boilerplate, or null. */
+export function structuralReason(el: Element): string | null {
+  const tag = el.localName;
+  if (TAGS.has(tag)) return `tag:${tag}`;
+  const role = el.getAttribute('role');
+  if (role && ROLES.has(role)) return `role:${role}`;
+  const tokens = signatureTokens(el);
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i]!;
+    if (TOKENS.has(t)) return `token:${t}`;
+    const pair = t + (tokens[i + 1] ?? '');
+    if (PAIRS.has(pair)) return `token:${pair}`;
+    if (t === 'author' && AUTHOR_BOX.has(tokens[i + 1] ?? '')) return 'token:author-box';
+    if ((t === 'about' || t === 'more') && tokens[i + 1] === 'author') return 'token:author-box';
+  }
+  return null;
+}
+
+const textLength = (n: Node) => (n.textContent ?? '').replace(/\s+/g, '').length;
+
+/** Layer 1. Removes marked elements, except ones holding most of the article (a wrapper with an unlucky class). */
+export function removeStructuralBoilerplate(root: Element): string[] {
+  const total = textLength(root);
+  const removed: string[] = [];
+  const visit = (el: Element): void => {
+    for (let c = el.firstElementChild; c; ) {
+      const next = c.nextElementSibling;
+      const reason = c.hasAttribute(KEEP_ATTR) ? null : structuralReason(c);
+      if (reason && (textLength(c) <= total * 0.4 || total < 200) && !c.querySelector(`[${KEEP_ATTR}]`)) {
+        removed.push(reason);
+        c.remove();
+      } else if (!c.hasAttribute(KEEP_ATTR)) visit(c);
+      c = next;
+    }
+  };
+  visit(root);
+  return removed;
+}
+
+const isKept = (b: Block) =>
+  b.nodes.some((n) => n.nodeType === 1 && ((n as Element).closest(`[${KEEP_ATTR}]`) || (n as Element).querySelector(`[${KEEP_ATTR}]`)));
+
+/**
+ * A paragraph that is nothing but a link and reads like a headline (no closing punctuation)
+ * is a teaser for another article, however it is styled.
+ */
+export function isLinkTeaser(block: Block): boolean {
+  if (block.tag !== 'p' && !/^h[2-6]$/.test(block.tag)) return false;
+  if (/[.!?:;"”»)]$/u.test(block.text) || block.text.split(/\s+/).length < 4) return false;
+  let linked = 0;
+  for (const n of block.nodes) {
+    if (n.nodeType !== 1) continue;
+    const el = n as Element;
+    const links = el.localName === 'a' ? [el] : [...el.querySelectorAll('a[href]')];
+    for (const a of links) linked += (a.textContent ?? '').replace(/\s+/g, '').length;
+  }
+  return linked >= block.text.replace(/\s+/g, '').length * 0.95;
+}
+
+/** Layer 3: every copy of a repeated promotional block; later copies of any other repeated block. */
+export function repeatedBlocks(blocks: readonly Block[], fps: readonly string[]): Set<number> {
+  const seen = new Map<string, number[]>();
+  fps.forEach((fp, i) => {
+    if (blocks[i]!.text.length >= 12) seen.set(fp, [...(seen.get(fp) ?? []), i]);
+  });
+  const out = new Set<number>();
+  for (const idx of seen.values()) {
+    if (idx.length < 2) continue;
+    const promo = isPromotional(blocks[idx[0]!]!.text);
+    idx.forEach((i, k) => (promo || k > 0) && out.add(i));
+  }
+  return out;
+}
+
+export interface CleanOptions {
+  byline: string | null;
+  knownBoilerplate?: ReadonlySet<string>;
+}
+
+export interface CleanResult {
+  kept: Block[];
+  fingerprints: string[];
+  removed: { text: string; reason: string }[];
+}
+
+/** Layers 2-4 over the blocks left by layer 1; each layer judges every block independently. */
+export function cleanBlocks(blocks: readonly Block[], opts: CleanOptions): CleanResult {
+  const fps = blocks.map((b) => fingerprint(b.text));
+  const repeated = repeatedBlocks(blocks, fps);
+  const reasons = blocks.map((b, i): string | null => {
+    if (isKept(b)) return null;
+    if (opts.knownBoilerplate?.has(fps[i]!)) return 'known';
+    const wording = wordingReason(b.text);
+    if (wording) return `wording:${wording}`;
+    if (repeated.has(i)) return 'repeated';
+    if (isLinkTeaser(b)) return 'structure:link-teaser';
+    return isAuthorTail(blocks, i, opts.byline) ? 'wording:author-bio' : null;
+  });
+  const kept: Block[] = [];
+  const keptFps: string[] = [];
+  const removed: { text: string; reason: string }[] = [];
+  blocks.forEach((b, i) => {
+    const reason = reasons[i];
+    if (reason) {
+      removed.push({ text: b.text, reason });
+      for (const n of b.nodes) n.parentNode?.removeChild(n);
+    } else {
+      kept.push(b);
+      keptFps.push(fps[i]!);
+    }
+  });
+  return { kept, fingerprints: keptFps, removed };
+}

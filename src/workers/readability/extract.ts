@@ -1,0 +1,124 @@
+// The extraction stage's pure core: one HTML page in, one ExtractedArticle out. Parses once
+// (after cheap string passes), reads metadata before Readability mutates the document, then
+// cleans Readability's pick block by block. Synchronous and CPU-bound: run it off the event
+// loop through extract.pool.ts.
+import { Readability } from '@mozilla/readability';
+import { JSDOM, VirtualConsole } from 'jsdom';
+import { PermanentError } from '../../shared/errors.js';
+import type { ExtractedArticle } from '../../shared/types.js';
+import { collectBlocks } from './blocks.js';
+import { KEEP_ATTR, cleanBlocks, removeStructuralBoilerplate } from './boilerplate.js';
+import { normaliseForFingerprint } from './fingerprint.js';
+import { cleanByline, normaliseDate, normaliseLang, readMetadata } from './metadata.js';
+import { assertLooksLikeHtml, stripHeavyElements } from './prepare.js';
+
+export { fingerprint } from './fingerprint.js';
+
+/** Per-site CSS selectors from config: `drop` is removed before extraction; `keep` is never removed as boilerplate. */
+export interface SiteRules {
+  drop?: string[];
+  keep?: string[];
+}
+
+export interface ExtractOptions {
+  url: string;
+  siteRules?: SiteRules;
+  /** Fingerprints (see `fingerprint`) of blocks known to be boilerplate on this site. */
+  knownBoilerplate?: ReadonlySet<string>;
+}
+
+/** Fewer words than this after cleaning is not an article. */
+const MIN_WORDS = 15;
+
+function applySiteRules(doc: Document, rules: SiteRules | undefined): void {
+  const each = (selectors: string[] | undefined, fn: (el: Element) => void) => {
+    for (const sel of selectors ?? []) {
+      try {
+        doc.querySelectorAll(sel).forEach(fn);
+      } catch (err) {
+        throw new PermanentError('bad_site_rule', `invalid selector in site rules: ${sel}`, { cause: err });
+      }
+    }
+  };
+  each(rules?.drop, (el) => el.remove());
+  each(rules?.keep, (el) => el.setAttribute(KEEP_ATTR, ''));
+}
+
+const KEEP_ATTRS: Record<string, readonly string[]> = { a: ['href'], img: ['src', 'alt'], td: ['colspan', 'rowspan'], th: ['colspan', 'rowspan'] };
+const DROP_ELEMENTS = 'script,style,iframe,object,embed,form,input,button,select,textarea,noscript,template,svg,link,meta';
+
+/** Only structure survives: no classes, ids, styles or handlers; only http(s) links and images. */
+function sanitise(root: Element): string {
+  root.querySelectorAll(DROP_ELEMENTS).forEach((el) => el.remove());
+  for (const el of [root, ...root.querySelectorAll('*')]) {
+    const allowed = KEEP_ATTRS[el.localName] ?? [];
+    for (const a of [...el.attributes]) {
+      const unsafeUrl = (a.name === 'href' || a.name === 'src') && !/^https?:/i.test(a.value.trim());
+      if (!allowed.includes(a.name) || unsafeUrl) el.removeAttribute(a.name);
+    }
+  }
+  // Containers emptied by cleaning.
+  for (const el of [...root.querySelectorAll('div,section,span,figure,ul,ol,blockquote,p')].reverse()) {
+    if (!el.textContent?.trim() && !el.querySelector('img')) el.remove();
+  }
+  return root.innerHTML.trim();
+}
+
+export function extractArticle(html: string, opts: ExtractOptions): ExtractedArticle {
+  assertLooksLikeHtml(html);
+  const prepared = stripHeavyElements(html);
+  let dom: JSDOM;
+  try {
+    dom = new JSDOM(prepared.html, { url: opts.url, virtualConsole: new VirtualConsole() });
+  } catch (err) {
+    if (err instanceof TypeError) throw new PermanentError('invalid_url', `cannot use ${opts.url} as page URL`, { cause: err });
+    throw err;
+  }
+  try {
+    const doc = dom.window.document;
+    const meta = readMetadata(doc, opts.url, prepared.jsonLd);
+    applySiteRules(doc, opts.siteRules);
+    const parsed = new Readability<Element>(doc, {
+      keepClasses: true,
+      disableJSONLD: true,
+      serializer: (node) => node as Element,
+    }).parse();
+    const root = parsed?.content;
+    if (!root) throw new PermanentError('no_content', 'no readable article content in page');
+
+    removeStructuralBoilerplate(root);
+    const byline = meta.byline ?? cleanByline(parsed.byline);
+    const title = meta.title ?? (parsed.title?.trim() || null);
+    const titleKey = title ? normaliseForFingerprint(title) : null;
+    // The headline is metadata, not body, when Readability keeps it.
+    const blocks = collectBlocks(root).filter((b, i) => {
+      if (i > 2 || !titleKey || normaliseForFingerprint(b.text) !== titleKey) return true;
+      for (const n of b.nodes) n.parentNode?.removeChild(n);
+      return false;
+    });
+    const { kept, fingerprints } = cleanBlocks(blocks, { byline, knownBoilerplate: opts.knownBoilerplate });
+    const paragraphs = kept.map((b) => b.text);
+    const text = paragraphs.join('\n\n');
+    const wordCount = text.split(/\s+/).filter(Boolean).length;
+    if (wordCount < MIN_WORDS) throw new PermanentError('no_content', `only ${wordCount} words of article text in page`);
+
+    return {
+      url: opts.url,
+      canonicalUrl: meta.canonicalUrl,
+      title,
+      byline,
+      published: meta.published ?? normaliseDate(parsed.publishedTime),
+      siteName: meta.siteName ?? (parsed.siteName?.trim() || null),
+      lang: meta.lang ?? normaliseLang(parsed.lang),
+      leadImage: meta.leadImage,
+      excerpt: meta.excerpt ?? (parsed.excerpt?.trim() || paragraphs[0] || null),
+      paragraphs,
+      text,
+      html: sanitise(root),
+      wordCount,
+      fingerprints,
+    };
+  } finally {
+    dom.window.close();
+  }
+}

@@ -1,0 +1,106 @@
+// Boilerplate layer 2: what a block says. Rules are general (no site names), in English, French,
+// German and Spanish, and each is bounded by block length so article prose is never judged by
+// a phrase it happens to contain. Quotes are exempt.
+import type { Block } from './blocks.js';
+
+interface Rule {
+  reason: string;
+  maxWords: number;
+  re: RegExp;
+  /** The rule does not apply when this matches too. */
+  unless?: RegExp;
+}
+
+const RULES: Rule[] = [
+  {
+    reason: 'cta',
+    maxWords: 12,
+    re: /^(?:sign ?up|sign in|log ?in|register now|subscribe|donate|follow us|download (?:the|our)|get the app|listen to (?:this|the) (?:article|story)|share (?:this|on)|click here|tap here|s'abonner|s’abonner|abonnez-vous|inscrivez-vous|je m'abonne|suivez-nous|téléchargez l|faites un don|écouter cet article|(?:jetzt )?abonnieren|jetzt registrieren|folgen sie uns|app herunterladen|jetzt spenden|artikel anhören|suscríbete|suscribirse|regístrate|síguenos|descarga la app|haz una donación|escucha este artículo)\b/iu,
+  },
+  {
+    reason: 'cta',
+    maxWords: 60,
+    re: /(?:sign up|subscribe|register)\b.{0,60}\b(?:newsletter|inbox)|(?:delivered|sent|straight|directly)\b.{0,30}\bto your inbox|in your inbox|newsletter\b.{0,80}\b(?:sign up|subscribe)|(?:download|get) (?:our|the) (?:free )?app\b|^join\b.{0,40}\bfor (?:access|free)\b|please enter a valid email|(?:create|with) (?:a free |an |your )?account\b.{0,30}\bfree\b|already (?:have an account|a subscriber)|follow us on|support (?:our|independent) journalism|become a (?:member|subscriber|supporter)\b|(?:inscrivez-vous|abonnez-vous) à (?:notre|la|nos) newsletter|newsletter abonnieren|melden sie sich .{0,40}newsletter an|suscríbete a (?:nuestro|nuestra|la)|recibe .{0,40}(?:boletín|newsletter)/iu,
+  },
+  {
+    reason: 'ad-label',
+    maxWords: 5,
+    re: /^(?:advertisement|advertising|ad|sponsored(?: content)?|paid (?:content|post)|publicité|annonce|anzeige|werbung|publicidad|anuncio|contenido patrocinado|(?:story|article) continues below(?: advertisement)?|scroll to continue(?: with content)?)\W*$/iu,
+  },
+  {
+    reason: 'credit',
+    maxWords: 20,
+    re: /^\(?(?:(?:image|photo|picture|video|illustration|graphic|foto|bild|fotografía|imagen|photographie)s?(?: credit| by)?|credits?|crédits?(?: photo)?|crédito|quelle)\s*[:©]|^\((?:image|photo) credit\b|^©/iu,
+  },
+  {
+    reason: 'credit',
+    maxWords: 8,
+    re: /(?:getty images|shutterstock|istock(?:photo)?|ap photo|afp|reuters|dpa|picture alliance|epa(?:-efe)?|alamy|imago)\W*$/iu,
+    // "He spoke to Reuters." is a sentence, not a credit.
+    unless: /[.!?]["”»]?$/u,
+  },
+  { reason: 'url', maxWords: 1, re: /^(?:https?:\/\/|www\.)\S+$/iu },
+  {
+    reason: 'trailer',
+    maxWords: 30,
+    re: /^(?:source link|source:? .{0,40}\blink$|read (?:the )?original|view original|originally (?:published|appeared)|this (?:article|story|post) (?:was |is )?(?:originally |first )?(?:published|appeared|republished)|republished (?:from|with)|lire l['’]article original|(?:dieser )?artikel erschien (?:zuerst|ursprünglich)|zum originalartikel|leer (?:el )?artículo original|publicado originalmente)/iu,
+  },
+  {
+    reason: 'read-more',
+    maxWords: 30,
+    re: /^(?:read more|related|see also|also read|read also|more on this|read next|further reading|lire aussi|à lire aussi|voir aussi|lesen sie auch|mehr zum thema|siehe auch|lee también|leer más|te puede interesar|ver también|relacionado)\s*(?::|\||»|>|–|—|-)/iu,
+  },
+  {
+    reason: 'read-more',
+    maxWords: 4,
+    re: /^(?:read more|related(?: (?:articles|stories|content|coverage))?|more stories|lire aussi|à lire aussi|weiterlesen|mehr zum thema|lee también|leer más|noticias relacionadas)\W*$/iu,
+  },
+  {
+    reason: 'copyright',
+    maxWords: 60,
+    re: /^(?:©|\(c\)\s|copyright\b)|all rights reserved|tous droits réservés|alle rechte vorbehalten|todos los derechos reservados|(?:may|must) not be (?:published|reproduced|redistributed|rewritten)|reproduction (?:interdite|prohibited)/iu,
+  },
+];
+
+const QUOTE_START = /^["“”«»„‚‘’'‹›「『]|^[-–—]\s/u;
+const REPORTED = /\b(?:said|says|told|according to|a déclaré|a dit|selon|sagte|sagt|laut|dijo|según|afirmó)\b/iu;
+
+const words = (text: string) => text.split(/\s+/).filter(Boolean).length;
+
+/** Layer 2: the rule a block's wording breaks, or null. */
+export function wordingReason(text: string): string | null {
+  if (QUOTE_START.test(text)) return null;
+  const n = words(text);
+  for (const r of RULES) {
+    if (n > r.maxWords || !r.re.test(text) || r.unless?.test(text)) continue;
+    if (r.maxWords > 12 && REPORTED.test(text)) continue;
+    return r.reason;
+  }
+  return null;
+}
+
+const PROMO = /newsletter|inbox|subscri|sign ?up|\bapp\b|download|follow|offer|free|trial|member|donat|deliver|exclusive|register|advert|sponsor|abonn|inscri|anmeld|registr|suscri|boletín|spende|podcast/iu;
+
+/** Whether a repeated block reads like promotion (then no copy of it is article text). */
+export function isPromotional(text: string): boolean {
+  return PROMO.test(text) && words(text) <= 60;
+}
+
+const BIO =
+  /^(?:\p{Lu}[\p{L}'’.-]*\s+){1,3}(?:is|has|was|joined|covers|writes|reports|est|a rejoint|ist|arbeitet|schreibt|es|ha|trabaja|escribe)\b.{0,200}\b(?:writer|reporter|correspondent|editor|journalist|columnist|contributor|freelance|freelanced|author|producer|journaliste|rédactr?ice|rédacteur|correspondante?|redakteurin|redakteur|korrespondentin|korrespondent|journalistin|autorin|autor|periodista|redactora?|corresponsal|editora?)/u;
+
+/**
+ * Author bios and author cards at the end: a bio sentence among the last blocks, or a short
+ * line naming the byline's author just before one, or just after the last body paragraph.
+ */
+export function isAuthorTail(blocks: readonly Block[], i: number, byline: string | null): boolean {
+  if (i < blocks.length - 4) return false;
+  const text = blocks[i]!.text;
+  const n = words(text);
+  if (n <= 120 && BIO.test(text)) return true;
+  if (n > 10) return false;
+  const next = blocks[i + 1]?.text ?? '';
+  if (BIO.test(next) && next.split(/\s+/)[0] === text.split(/\s+/)[0]) return true;
+  const author = byline?.split(/,| and | und | et | y /)[0]?.trim();
+  return !!author && author.length > 3 && text.startsWith(author) && !/[.!?]$/.test(text);
+}
