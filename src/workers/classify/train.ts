@@ -1,9 +1,9 @@
 // Training and loading topic models from files: the I/O around the pure topic-model.ts, used by
 // `newsflow train`, scripts/train-default-model.ts and the benchmark.
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { packagePath } from '../../shared/paths.js';
 import { AG_TO_TAXONOMY, BBC_TO_TAXONOMY } from './taxonomy.js';
 import { fnv1a } from './text.js';
 import { trainTopicModel, type TopicModel, type TopicRow, type TrainOptions } from './topic-model.js';
@@ -52,21 +52,8 @@ export function loadTopicModel(file: string): TopicModel {
   return model;
 }
 
-/**
- * The package root: the nearest folder above this module holding `models/`. This file sits
- * at src/workers/classify (tsx) or dist/workers/classify (tsc), both three levels below it.
- */
-export function packageRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 6; i++) {
-    if (existsSync(join(dir, 'models')) && existsSync(join(dir, 'package.json'))) return dir;
-    dir = dirname(dir);
-  }
-  return resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
-}
-
 export function defaultModelPath(): string {
-  return join(packageRoot(), 'models', 'topics.model.json');
+  return packagePath('models', 'topics.model.json');
 }
 
 // ---- The development split of ../shared/data/topics (default model and benchmark) ----
