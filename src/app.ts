@@ -100,7 +100,15 @@ export async function startPipeline(opts: PipelineOptions): Promise<Pipeline> {
     if (role === 'dashboard') continue;
     for (const queue of ROLE_QUEUES[role]) {
       workers.push(
-        startWorker(queue, handlers, { connection, queues, log, concurrency: concurrency[queue], onSettled }),
+        startWorker(queue, handlers, {
+          connection,
+          queues,
+          log,
+          concurrency: concurrency[queue],
+          onSettled,
+          lockDuration: config.queues.lockDuration,
+          stalledInterval: config.queues.stalledInterval,
+        }),
       );
     }
   }

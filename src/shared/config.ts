@@ -149,6 +149,13 @@ export const configSchema = z.object({
       host: z.string().default('127.0.0.1'),
     })
     .default({ port: 3000, host: '127.0.0.1' }),
+  /** BullMQ worker settings: how soon a job held by a dead worker is taken over by another. */
+  queues: z
+    .object({
+      lockDuration: duration.default(30_000),
+      stalledInterval: duration.default(30_000),
+    })
+    .default({ lockDuration: 30_000, stalledInterval: 30_000 }),
 });
 
 export type Config = z.output<typeof configSchema>;

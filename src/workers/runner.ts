@@ -34,6 +34,9 @@ export interface RunnerOptions {
   queues: QueueSet;
   log: Logger;
   concurrency: number;
+  /** Lock and stalled-check timing (config `queues`); BullMQ's defaults when absent. */
+  lockDuration?: number;
+  stalledInterval?: number;
   /** Called after each finished job (for metrics and the demo's progress). */
   onSettled?: (queue: QueueName, outcome: 'completed' | 'failed' | 'retry', job: Job) => void;
 }
@@ -83,6 +86,8 @@ export function startWorker(
     connection: opts.connection,
     prefix: opts.queues.prefix,
     concurrency: opts.concurrency,
+    ...(opts.lockDuration ? { lockDuration: opts.lockDuration } : {}),
+    ...(opts.stalledInterval ? { stalledInterval: opts.stalledInterval } : {}),
     // Bounded bookkeeping, as in the catalog's defaults.
     removeOnComplete: { count: 1000 },
     removeOnFail: { count: 10_000 },
