@@ -1,13 +1,16 @@
 // article.fetch: download one article page, refuse what is not HTML, and park the decoded body in
-// Redis (gzipped, with a TTL) for the extract stage, so job payloads stay small.
+// Redis (gzipped, with a TTL) for the extract stage, so job payloads stay small. The download
+// waits its turn at the host gate (per-host politeness across processes) and asks the host's
+// robots.txt first (fetch.robots).
 import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
 import { PermanentError } from '../../shared/errors.js';
 import { next } from '../../queues/factory.js';
 import type { Handler } from '../runner.js';
 import type { PipelineDeps } from '../context.js';
-import { fetchWithConfig } from './fetch-options.js';
+import { fetchWithConfig, hostGateFor } from './fetch-options.js';
 import { isHtmlContentType, looksBinary } from '../../shared/http.js';
+import { assertRobotsAllow } from './robots-cache.js';
 
 const gzipAsync = promisify(gzip);
 /** Bodies wait at most this long for extraction; a backlog older than this is re-fetched. */
@@ -15,9 +18,14 @@ const BODY_TTL_SECONDS = 3 * 24 * 3600;
 
 export function pageFetchHandler(deps: PipelineDeps): Handler<'article.fetch'> {
   const now = deps.now ?? (() => new Date());
-  return async (payload, { log }) => {
-    const res = await fetchWithConfig(deps.config, payload.url, {
-      accept: 'text/html,application/xhtml+xml;q=0.9,*/*;q=0.5',
+  const gate = hostGateFor(deps);
+  return async (payload, ctx) => {
+    const { log } = ctx;
+    const res = await gate.run(payload.url, ctx, async () => {
+      if (deps.config.fetch.robots) await assertRobotsAllow({ ...deps, gate }, payload.url);
+      return fetchWithConfig(deps.config, payload.url, {
+        accept: 'text/html,application/xhtml+xml;q=0.9,*/*;q=0.5',
+      });
     });
     const contentType = res.contentType ?? '';
     if (contentType && !isHtmlContentType(contentType)) {
