@@ -4,21 +4,32 @@
 import type { Redis } from 'ioredis';
 import type { Config, FeedConfig } from '../shared/config.js';
 import { feedId, type Keys } from '../shared/keys.js';
-import { catalog } from './catalog.js';
 import type { QueueSet } from './factory.js';
-import { feedPollData, schedulerId } from './schedules.js';
+import { scheduleFeed, schedulerId, tickInterval } from './schedules.js';
+import { dueSlack } from '../workers/fetch/poll-schedule.js';
+import { parseOpml, toOpml } from '../workers/fetch/opml.js';
 
 export interface FeedHealth {
   id: string;
   url: string;
   name: string | null;
   source: 'config' | 'added';
+  /** Current poll interval: the feed's own, else the one learned from its publishing rate. */
   interval: number;
+  /** True when the feed's configured interval fixes it (no adaptation). */
+  fixedInterval: boolean;
   lastPoll: string | null;
   lastSuccess: string | null;
   lastError: string | null;
+  /** Short reason of the last error (`http_404`, `not_a_feed`, `timeout`, …). */
+  lastErrorCode: string | null;
+  lastErrorAt: string | null;
+  /** Consecutive failures (0 after a success). */
   failures: number;
+  /** First scheduler tick at which the feed is due (backoff and server hints included). */
   nextPoll: string | null;
+  /** The feed found on the page the configured URL points to, when it was an HTML page. */
+  discoveredUrl: string | null;
   itemsQueued: number;
 }
 
@@ -37,14 +48,7 @@ export async function allFeeds(redis: Redis, keys: Keys, config: Config): Promis
 
 export async function addFeed(redis: Redis, keys: Keys, queues: QueueSet, config: Config, feed: FeedConfig): Promise<boolean> {
   const fresh = (await redis.hset(keys.feedRegistry(), feedId(feed.url), JSON.stringify(feed))) === 1;
-  const queue = queues.get('feed');
-  const every = feed.interval ?? config.fetch.interval;
-  await queue.upsertJobScheduler(
-    schedulerId(feed.url),
-    { every },
-    { name: 'feed.poll', data: feedPollData(feed), opts: catalog['feed.poll'].options },
-  );
-  await queue.add('feed.poll', feedPollData(feed), catalog['feed.poll'].options);
+  await scheduleFeed(queues.get('feed'), config, feed);
   return fresh;
 }
 
@@ -54,6 +58,12 @@ export async function removeFeed(redis: Redis, keys: Keys, queues: QueueSet, url
   return removed || unscheduled;
 }
 
+/** The first scheduler tick at or after `due` (ticks at `next`, `next + every`, …). */
+function firstTickAfter(next: number, every: number, due: number): number {
+  if (due - dueSlack(every) <= next) return next;
+  return next + Math.ceil((due - dueSlack(every) - next) / every) * every;
+}
+
 export async function feedHealth(redis: Redis, keys: Keys, queues: QueueSet, config: Config): Promise<FeedHealth[]> {
   const feeds = await allFeeds(redis, keys, config);
   const schedulers = new Map((await queues.get('feed').getJobSchedulers(0, -1)).map((s) => [s.key, s]));
@@ -61,20 +71,61 @@ export async function feedHealth(redis: Redis, keys: Keys, queues: QueueSet, con
   for (const feed of feeds) {
     const id = feedId(feed.url);
     const state = await redis.hgetall(keys.feedState(id));
-    const next = schedulers.get(schedulerId(feed.url))?.next;
+    const tick = schedulers.get(schedulerId(feed.url))?.next;
+    const due = state.nextPoll ? Date.parse(state.nextPoll) : 0;
+    const next = tick ? firstTickAfter(tick, tickInterval(feed, config), due) : due || null;
     out.push({
       id,
       url: feed.url,
       name: feed.name ?? (state.title || null),
       source: feed.source,
-      interval: feed.interval ?? config.fetch.interval,
+      interval: feed.interval ?? (Number(state.interval) || config.fetch.interval),
+      fixedInterval: feed.interval !== undefined,
       lastPoll: state.lastPoll || null,
       lastSuccess: state.lastSuccess || null,
       lastError: state.lastError || null,
+      lastErrorCode: state.lastErrorCode || null,
+      lastErrorAt: state.lastErrorAt || null,
       failures: Number(state.failures ?? 0),
       nextPoll: next ? new Date(next).toISOString() : null,
+      discoveredUrl: state.discoveredUrl || null,
       itemsQueued: Number(state.itemsQueued ?? 0),
     });
   }
   return out;
+}
+
+/** Add every feed of an OPML document to the run-time registry; returns how many were new. */
+export async function importOpml(
+  redis: Redis,
+  keys: Keys,
+  queues: QueueSet,
+  config: Config,
+  xml: string,
+): Promise<{ added: number; updated: number; skipped: string[] }> {
+  const configured = new Set(config.feeds.map((f) => f.url));
+  let added = 0;
+  let updated = 0;
+  const skipped: string[] = [];
+  for (const f of parseOpml(xml)) {
+    // The config's own entry wins; adding it again would only shadow it.
+    if (configured.has(f.url)) {
+      skipped.push(f.url);
+      continue;
+    }
+    const fresh = await addFeed(redis, keys, queues, config, { url: f.url, ...(f.title ? { name: f.title } : {}) });
+    if (fresh) added += 1;
+    else updated += 1;
+  }
+  return { added, updated, skipped };
+}
+
+/** OPML 2.0 of every feed polled (config and added), titled with the feed's name or title. */
+export async function exportOpml(redis: Redis, keys: Keys, config: Config, dateCreated = new Date()): Promise<string> {
+  const feeds = await allFeeds(redis, keys, config);
+  const titles = await Promise.all(feeds.map((f) => redis.hget(keys.feedState(feedId(f.url)), 'title')));
+  return toOpml(
+    feeds.map((f, i) => ({ url: f.url, ...((f.name ?? titles[i]) ? { title: (f.name ?? titles[i])! } : {}) })),
+    { title: 'newsflow feeds', dateCreated },
+  );
 }

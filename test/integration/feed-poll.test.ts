@@ -12,8 +12,8 @@ import type { JobContext } from '../../src/workers/runner.js';
 import { behave, startMisbehavingServer, type MisbehavingServer } from '../helpers/misbehaving-server.js';
 import { cleanupPrefix, randomPrefix, testRedis } from '../helpers/redis.js';
 
-function rss(items: { title: string; link: string; guid: string }[]): string {
-  return `<?xml version="1.0"?><rss version="2.0"><channel><title>Test feed</title><link>http://example.test/</link>
+function rss(items: { title: string; link: string; guid: string }[], site = 'http://example.test/'): string {
+  return `<?xml version="1.0"?><rss version="2.0"><channel><title>Test feed</title><link>${site}</link>
 ${items.map((i) => `<item><title>${i.title}</title><link>${i.link}</link><guid isPermaLink="false">${i.guid}</guid><pubDate>Tue, 05 Mar 2024 12:00:00 GMT</pubDate></item>`).join('\n')}
 </channel></rss>`;
 }
@@ -26,6 +26,9 @@ describe('feed.poll (real Redis)', () => {
   let deps: PipelineDeps;
   let feedXml = '';
   let etag = '"v1"';
+  // The handler's clock: moved on between polls, so each poll is due (see nextPoll).
+  let clock = Date.now();
+  const later = () => (clock += 7 * 3_600_000);
 
   const ctx = (): JobContext => ({
     log: silentLogger,
@@ -48,8 +51,12 @@ describe('feed.poll (real Redis)', () => {
       },
       '/broken.xml': behave.body('<rss><channel><item><title>unclosed', 'application/rss+xml'),
     });
-    const config = parseConfig({ redis: { prefix }, network: { allow: ['127.0.0.1'] } }, 'test', {});
-    deps = { config, redis, queues, keys: keysFor(prefix), log: silentLogger };
+    const config = parseConfig(
+      { redis: { prefix }, network: { allow: ['127.0.0.1'] }, fetch: { perHost: { minInterval: 0 } } },
+      'test',
+      {},
+    );
+    deps = { config, redis, queues, keys: keysFor(prefix), log: silentLogger, now: () => new Date(clock) };
   });
 
   afterAll(async () => {
@@ -60,16 +67,20 @@ describe('feed.poll (real Redis)', () => {
   });
 
   it('queues each new item once, and nothing on an unchanged (304) feed', async () => {
-    const base = server.url('');
-    feedXml = rss([
-      { title: 'One', link: `${base}/a/1`, guid: 'g1' },
-      { title: 'Two', link: `${base}/a/2`, guid: 'g2' },
-      { title: 'Three', link: '/a/3', guid: 'g3' }, // relative: resolved against the feed
-    ]);
+    const base = server.baseUrl;
+    feedXml = rss(
+      [
+        { title: 'One', link: `${base}/a/1`, guid: 'g1' },
+        { title: 'Two', link: `${base}/a/2`, guid: 'g2' },
+        { title: 'Three', link: '/a/3', guid: 'g3' }, // relative: resolved against the channel's site link
+      ],
+      `${base}/`,
+    );
     const poll = feedPollHandler(deps);
     await poll({ feedUrl: server.url('/feed.xml'), name: 'Test' }, ctx());
     expect((await pageJobs()).sort()).toEqual([`${base}/a/1`, `${base}/a/2`, `${base}/a/3`]);
 
+    later();
     await poll({ feedUrl: server.url('/feed.xml'), name: 'Test' }, ctx());
     expect(server.requests.filter((r) => r.path === '/feed.xml').at(-1)?.headers['if-none-match']).toBe('"v1"');
     expect(await pageJobs()).toHaveLength(3);
@@ -78,8 +89,9 @@ describe('feed.poll (real Redis)', () => {
   });
 
   it('does not re-queue items whose links gained tracking parameters or whose GUIDs changed', async () => {
-    const base = server.url('');
+    const base = server.baseUrl;
     etag = '"v2"';
+    later();
     feedXml = rss([
       { title: 'One', link: `${base}/a/1?utm_source=rss&utm_medium=feed`, guid: 'g1' },
       { title: 'Two', link: `${base}/a/2#comments`, guid: 'g2-renamed' },

@@ -219,5 +219,14 @@ function fromTree(tree: Node, parser: RssParserInternals, url: string, warnings:
     const base = ownBase ?? (isAtom ? feedBase : feedLink ?? feedBase);
     items.push(isAtom ? atomItem(raw, b, base, rawDates[i] ?? null, feedAuthor) : rssItem(raw, b, base, rawDates[i] ?? null));
   });
-  return { title: plainText(textOf(built.title)), link: feedLink, format, items, warnings };
+  // RSS <ttl>: minutes the channel may be cached; a floor for the poll interval.
+  const ttl = isAtom ? NaN : Number(textOf(first(channel, 'ttl'))?.trim() || NaN);
+  return {
+    title: plainText(textOf(built.title)),
+    link: feedLink,
+    format,
+    items,
+    warnings,
+    ...(Number.isFinite(ttl) && ttl > 0 ? { ttl } : {}),
+  };
 }

@@ -26,6 +26,8 @@ export interface NormalisedFeed {
   link: string | null;
   format: FeedFormat;
   items: FeedItem[];
+  /** RSS <ttl>: minutes the feed may be cached before it is fetched again (absent when not given). */
+  ttl?: number;
   /** What was repaired or dropped to get a result out of a broken feed (empty when clean). */
   warnings: string[];
 }

@@ -1,134 +1,216 @@
 // feed.poll: fetch one feed with a conditional GET, parse it, and enqueue each item never seen
-// before, exactly once. An item is remembered by its GUID and its canonical URL (either one seen
-// means seen), in a per-feed sorted set bounded to the newest `fetch.rememberPerFeed` items, so
-// dedup survives job removal and restarts. Items are remembered only after their jobs are queued:
+// before, exactly once (see feed-dedup.ts). Items are remembered only after their jobs are queued:
 // a crash in between re-queues them, and deterministic job ids keep that harmless.
-import { articleId, canonicalUrl, resolveUrl } from '../../shared/url.js';
-import { errorMessage } from '../../shared/errors.js';
+//
+// When to poll is decided here, not by the scheduler: the scheduler ticks every
+// fetch.minInterval (or the feed's own `interval`), and a poll whose feed is not yet due
+// (`nextPoll` in the feed's state) returns at once without a request. After a success nextPoll
+// is the adaptive interval (poll-schedule.ts) with jitter, never sooner than the server's ttl /
+// max-age / Expires; after a failure it backs off exponentially up to fetch.maxBackoff. One
+// process polls a feed at a time (a short lock), and requests wait their turn at the host gate.
+import { randomBytes } from 'node:crypto';
+import { DelayedError } from 'bullmq';
+import { errorMessage, PermanentError, RetryableError } from '../../shared/errors.js';
 import { feedId } from '../../shared/keys.js';
 import { next, type NextJob } from '../../queues/factory.js';
-import type { Handler } from '../runner.js';
+import { SINK_NAMES } from '../../queues/catalog.js';
+import type { Handler, JobContext } from '../runner.js';
 import type { PipelineDeps } from '../context.js';
-import { parseFeed } from './feed-parse.js';
-import { fetchWithConfig } from './fetch-options.js';
+import { fetchWithConfig, hostGateFor } from './fetch-options.js';
+import { parseOrDiscover } from './feed-fetch.js';
+import { candidatesOf, rememberItems, triage, type Candidate } from './feed-dedup.js';
+import { adaptiveInterval, dueSlack, failureBackoff, freshnessFloor, jitter } from './poll-schedule.js';
+
+const FEED_ACCEPT =
+  'application/rss+xml, application/atom+xml, application/feed+json, application/xml;q=0.9, text/xml;q=0.8, */*;q=0.5';
+
+const UNLOCK = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
+
+/** The feed's own `interval` (config or `feeds add`), which fixes its schedule; null when adaptive. */
+async function fixedInterval(deps: PipelineDeps, feedUrl: string, fid: string): Promise<number | null> {
+  const fromConfig = deps.config.feeds.find((f) => f.url === feedUrl);
+  if (fromConfig) return fromConfig.interval ?? null;
+  const added = await deps.redis.hget(deps.keys.feedRegistry(), fid);
+  return added ? ((JSON.parse(added) as { interval?: number }).interval ?? null) : null;
+}
 
 export function feedPollHandler(deps: PipelineDeps): Handler<'feed.poll'> {
   const { redis, keys, config } = deps;
   const now = deps.now ?? (() => new Date());
+  const gate = hostGateFor(deps);
 
-  return async ({ feedUrl, name }, { log, enqueue }) => {
+  return async ({ feedUrl, name }, ctx) => {
+    const { log } = ctx;
     const fid = feedId(feedUrl);
     const stateKey = keys.feedState(fid);
     const state = await redis.hgetall(stateKey);
-    const startedAt = now().toISOString();
-    await redis.sadd(keys.feedIndex(), fid);
-
-    let res;
-    try {
-      res = await fetchWithConfig(config, feedUrl, {
-        ifNoneMatch: state.etag || undefined,
-        ifModifiedSince: state.lastModified || undefined,
-        accept: 'application/rss+xml, application/atom+xml, application/feed+json, application/xml;q=0.9, text/xml;q=0.8, */*;q=0.5',
-      });
-    } catch (err) {
-      await recordFailure(deps, stateKey, feedUrl, name, err);
-      throw err;
-    }
-
-    if (res.status === 304) {
-      await redis.hset(stateKey, { url: feedUrl, lastPoll: startedAt, lastSuccess: startedAt, failures: 0, lastStatus: 304 });
-      log.debug({ feedUrl }, 'feed not modified');
+    const fixed = await fixedInterval(deps, feedUrl, fid);
+    const startedAt = now();
+    const due = state.nextPoll ? Date.parse(state.nextPoll) : 0;
+    if (due - startedAt.getTime() > dueSlack(fixed ?? config.fetch.minInterval)) {
+      log.debug({ feedUrl, nextPoll: state.nextPoll, failures: Number(state.failures ?? 0) }, 'feed not due yet: skipped');
       return;
     }
-
-    let feed;
+    const lockKey = keys.feedLock(fid);
+    const token = randomBytes(8).toString('hex');
+    if (!(await redis.set(lockKey, token, 'PX', 3 * config.network.timeout + 10_000, 'NX'))) {
+      log.debug({ feedUrl }, 'feed is being polled by another job: skipped');
+      return;
+    }
+    await redis.sadd(keys.feedIndex(), fid);
     try {
-      feed = parseFeed(res.text ?? res.body.toString('utf8'), { url: res.url });
+      await pollFeed(deps, gate, ctx, { feedUrl, name, fid, state, fixed, startedAt });
     } catch (err) {
-      await recordFailure(deps, stateKey, feedUrl, name, err);
+      if (!(err instanceof DelayedError)) await recordFailure(deps, { feedUrl, name, fid, state, fixed, startedAt }, err);
       throw err;
+    } finally {
+      await redis.eval(UNLOCK, 1, lockKey, token).catch(() => {});
     }
-
-    const seenKey = keys.seen(fid);
-    const candidates = [];
-    for (const item of feed.items) {
-      const link = item.link ? resolveUrl(item.link, res.url) : null;
-      if (!link) continue;
-      const canonical = canonicalUrl(link);
-      const members = [`u:${canonical}`];
-      if (item.id) members.push(`g:${item.id}`);
-      candidates.push({ item, link, canonical, members });
-    }
-
-    const scores = candidates.length
-      ? await redis.zmscore(seenKey, ...candidates.flatMap((c) => c.members))
-      : [];
-    let offset = 0;
-    const fresh: typeof candidates = [];
-    const batchIds = new Set<string>();
-    for (const c of candidates) {
-      const seen = c.members.some((_, i) => scores[offset + i] !== null);
-      offset += c.members.length;
-      const id = articleId(c.canonical);
-      if (!seen && !batchIds.has(id)) {
-        fresh.push(c);
-        batchIds.add(id);
-      }
-    }
-
-    const discovered = now().toISOString();
-    const jobs: NextJob[] = fresh.map((c) =>
-      next('article.fetch', {
-        id: articleId(c.canonical),
-        url: c.link,
-        feed: { url: feedUrl, name: name ?? feed.title ?? null },
-        item: {
-          title: c.item.title ?? null,
-          published: c.item.published ?? null,
-          author: c.item.author ?? null,
-          guid: c.item.id ?? null,
-        },
-        times: { discovered },
-      }),
-    );
-    if (jobs.length) await enqueue(jobs);
-
-    const stamp = Date.now();
-    const tx = redis.multi();
-    if (fresh.length) {
-      tx.zadd(seenKey, ...fresh.flatMap((c) => c.members.flatMap((m) => [stamp, m])));
-      // Keep the newest N items (two members per item at most).
-      tx.zremrangebyrank(seenKey, 0, -(config.fetch.rememberPerFeed * 2 + 1));
-    }
-    tx.hset(stateKey, {
-      url: feedUrl,
-      name: name ?? feed.title ?? '',
-      title: feed.title ?? '',
-      lastPoll: startedAt,
-      lastSuccess: startedAt,
-      lastStatus: res.status,
-      failures: 0,
-      lastError: '',
-      etag: res.etag ?? '',
-      lastModified: res.lastModified ?? '',
-    });
-    tx.hincrby(stateKey, 'itemsQueued', fresh.length);
-    await tx.exec();
-    log.info({ feedUrl, items: feed.items.length, queued: fresh.length }, 'feed polled');
   };
 }
 
-async function recordFailure(
-  deps: PipelineDeps,
-  stateKey: string,
-  feedUrl: string,
-  name: string | null,
-  err: unknown,
-): Promise<void> {
-  const at = (deps.now ?? (() => new Date()))().toISOString();
-  await deps.redis
-    .multi()
-    .hset(stateKey, { url: feedUrl, name: name ?? '', lastPoll: at, lastError: errorMessage(err), lastErrorAt: at })
-    .hincrby(stateKey, 'failures', 1)
-    .exec();
+interface PollInput {
+  feedUrl: string;
+  name: string | null;
+  fid: string;
+  state: Record<string, string>;
+  fixed: number | null;
+  startedAt: Date;
+}
+
+async function pollFeed(deps: PipelineDeps, gate: ReturnType<typeof hostGateFor>, ctx: JobContext, p: PollInput): Promise<void> {
+  const { redis, keys, config } = deps;
+  const { log } = ctx;
+  const stateKey = keys.feedState(p.fid);
+  // A feed found through its site's page is polled at the feed's URL from then on.
+  const target = p.state.discoveredUrl || p.feedUrl;
+  const get = (url: string, conditional: boolean) =>
+    gate.run(url, ctx, () =>
+      fetchWithConfig(config, url, {
+        accept: FEED_ACCEPT,
+        ...(conditional ? { ifNoneMatch: p.state.etag || undefined, ifModifiedSince: p.state.lastModified || undefined } : {}),
+      }),
+    );
+
+  let first;
+  try {
+    first = await get(target, true);
+  } catch (err) {
+    // The remembered feed is gone: look for it again from the configured URL next time.
+    if (err instanceof PermanentError && target !== p.feedUrl) await redis.hdel(stateKey, 'discoveredUrl');
+    throw err;
+  }
+  const startedAtIso = p.startedAt.toISOString();
+  const success = {
+    url: p.feedUrl,
+    lastPoll: startedAtIso,
+    lastSuccess: startedAtIso,
+    failures: 0,
+    lastError: '',
+    lastErrorCode: '',
+  };
+  if (first.status === 304) {
+    const interval = p.fixed ?? (Number(p.state.interval) || config.fetch.interval);
+    await redis.hset(stateKey, { ...success, lastStatus: 304, nextPoll: nextPollAfter(deps, p, interval, freshnessFloor({ headers: first.headers }, Date.now())) });
+    log.debug({ feedUrl: p.feedUrl }, 'feed not modified');
+    return;
+  }
+
+  const doc = await parseOrDiscover(first, (url) => get(url, false));
+  if (doc.discoveredUrl) log.info({ feedUrl: p.feedUrl, discovered: doc.discoveredUrl }, 'feed URL is a page: polling the feed it links to');
+  const { feed, res } = doc;
+
+  const withChanges = config.fetch.reprocessChanged;
+  const candidates = candidatesOf(feed.items, res.url);
+  const { fresh, changed } = await triage(redis, keys, p.fid, candidates, withChanges);
+  const discovered = now(deps).toISOString();
+  const feedRef = { url: p.feedUrl, name: p.name ?? feed.title ?? null };
+  const toJob = (c: Candidate, opts?: { jobId: string }): NextJob =>
+    next(
+      'article.fetch',
+      {
+        id: c.id,
+        url: c.link,
+        feed: feedRef,
+        item: { title: c.item.title ?? null, published: c.item.published ?? null, author: c.item.author ?? null, guid: c.item.id ?? null },
+        times: { discovered },
+      },
+      opts,
+    );
+  if (changed.length) await clearFinishedDownstream(deps, changed.map((c) => c.id));
+  // A changed item's page job id carries its content hash, so it runs although `page-<id>` ran.
+  const jobs = [...fresh.map((c) => toJob(c)), ...changed.map((c) => toJob(c, { jobId: `page-${c.id}-${c.hash}` }))];
+  if (jobs.length) await ctx.enqueue(jobs);
+
+  const interval = p.fixed ?? adaptiveInterval(feed.items.map((i) => i.published), p.startedAt.getTime(), {
+    minMs: config.fetch.minInterval,
+    maxMs: config.fetch.maxInterval,
+    fallbackMs: config.fetch.interval,
+  });
+  const floor = freshnessFloor({ ttlMinutes: feed.ttl, headers: res.headers }, Date.now());
+  const tx = redis.multi();
+  rememberItems(tx, keys, p.fid, { fresh, all: candidates, keep: config.fetch.rememberPerFeed, withChanges, at: Date.now() });
+  tx.hset(stateKey, {
+    ...success,
+    name: p.name ?? feed.title ?? '',
+    title: feed.title ?? '',
+    lastStatus: res.status,
+    etag: res.etag ?? '',
+    lastModified: res.lastModified ?? '',
+    interval,
+    nextPoll: nextPollAfter(deps, p, interval, floor),
+    ...(doc.discoveredUrl ? { discoveredUrl: doc.discoveredUrl } : {}),
+  });
+  tx.hincrby(stateKey, 'itemsQueued', fresh.length);
+  if (changed.length) tx.hincrby(stateKey, 'itemsReprocessed', changed.length);
+  await tx.exec();
+  log.info({ feedUrl: p.feedUrl, items: feed.items.length, queued: fresh.length, changed: changed.length, nextInMs: interval }, 'feed polled');
+}
+
+const now = (deps: PipelineDeps) => (deps.now ?? (() => new Date()))();
+
+/**
+ * When the next poll may happen. A fixed-interval feed is ticked by its scheduler at exactly its
+ * interval, so only the server's floor can push it later; an adaptive feed waits its interval
+ * with ±10% jitter. Capped at fetch.maxBackoff, so a wild Expires never parks a feed for a year.
+ */
+function nextPollAfter(deps: PipelineDeps, p: PollInput, interval: number, floor: number): string {
+  const wait = p.fixed ? floor : Math.max(jitter(interval), floor);
+  return new Date(p.startedAt.getTime() + Math.min(wait, deps.config.fetch.maxBackoff)).toISOString();
+}
+
+/** A failed poll: count it, keep the reason, and back off (never giving up, never past maxBackoff). */
+async function recordFailure(deps: PipelineDeps, p: PollInput, err: unknown): Promise<void> {
+  const { config, redis, keys } = deps;
+  const stateKey = keys.feedState(p.fid);
+  const at = now(deps).toISOString();
+  const failures = await redis.hincrby(stateKey, 'failures', 1);
+  const base = p.fixed ?? (Number(p.state.interval) || config.fetch.interval);
+  const retryAfter = err instanceof RetryableError ? (err.retryAfterMs ?? 0) : 0;
+  const wait = Math.min(config.fetch.maxBackoff, Math.max(failureBackoff(failures, base, config.fetch.maxBackoff), retryAfter));
+  const code = err instanceof PermanentError || err instanceof RetryableError ? err.code : 'error';
+  await redis.hset(stateKey, {
+    url: p.feedUrl,
+    name: p.name ?? '',
+    lastPoll: at,
+    lastError: errorMessage(err),
+    lastErrorCode: code,
+    lastErrorAt: at,
+    nextPoll: new Date(p.startedAt.getTime() + wait).toISOString(),
+  });
+}
+
+/**
+ * Downstream job ids are deterministic per article (`extract-<id>`, …), so a reprocessed item
+ * would stop at the first stage whose finished job is still kept. Removing those jobs (an active
+ * one is locked and stays) lets the new version run through; the sinks upsert by article id.
+ */
+async function clearFinishedDownstream(deps: PipelineDeps, ids: string[]): Promise<void> {
+  const removals: Promise<unknown>[] = [];
+  for (const id of ids) {
+    removals.push(deps.queues.get('extract').remove(`extract-${id}`));
+    removals.push(deps.queues.get('classify').remove(`classify-${id}`));
+    for (const sink of SINK_NAMES) removals.push(deps.queues.get('store').remove(`store-${sink}-${id}`));
+  }
+  await Promise.all(removals.map((r) => r.catch(() => 0)));
 }
