@@ -60,15 +60,26 @@ export function structuralReason(el: Element): string | null {
 
 const textLength = (n: Node) => (n.textContent ?? '').replace(/\s+/g, '').length;
 
-/** Layer 1. Removes marked elements, except ones holding most of the article (a wrapper with an unlucky class). */
-export function removeStructuralBoilerplate(root: Element): string[] {
+/**
+ * Layer 1. Removes marked elements, except ones that could be the article itself (a wrapper
+ * with an unlucky class): more than `maxShare` of the text, or several long paragraphs.
+ * Run once on the whole page before Readability (whose rewriting drops classes) and once on
+ * its pick.
+ */
+export function removeStructuralBoilerplate(root: Element, maxShare = 0.4): string[] {
   const total = textLength(root);
   const removed: string[] = [];
+  const mayRemove = (el: Element): boolean => {
+    if (total >= 200 && textLength(el) > total * maxShare) return false;
+    let long = 0;
+    for (const p of el.querySelectorAll('p')) if ((p.textContent ?? '').length > 150 && ++long > 2) return false;
+    return !el.querySelector(`[${KEEP_ATTR}]`);
+  };
   const visit = (el: Element): void => {
     for (let c = el.firstElementChild; c; ) {
       const next = c.nextElementSibling;
       const reason = c.hasAttribute(KEEP_ATTR) ? null : structuralReason(c);
-      if (reason && (textLength(c) <= total * 0.4 || total < 200) && !c.querySelector(`[${KEEP_ATTR}]`)) {
+      if (reason && mayRemove(c)) {
         removed.push(reason);
         c.remove();
       } else if (!c.hasAttribute(KEEP_ATTR)) visit(c);

@@ -11,6 +11,7 @@ import { KEEP_ATTR, cleanBlocks, removeStructuralBoilerplate } from './boilerpla
 import { normaliseForFingerprint } from './fingerprint.js';
 import { cleanByline, normaliseDate, normaliseLang, readMetadata } from './metadata.js';
 import { assertLooksLikeHtml, stripHeavyElements } from './prepare.js';
+import { mapPage, restoreSplitSections } from './sections.js';
 
 export { fingerprint } from './fingerprint.js';
 
@@ -78,6 +79,8 @@ export function extractArticle(html: string, opts: ExtractOptions): ExtractedArt
     const doc = dom.window.document;
     const meta = readMetadata(doc, opts.url, prepared.jsonLd);
     applySiteRules(doc, opts.siteRules);
+    if (doc.body) removeStructuralBoilerplate(doc.body, 0.25);
+    const pageMap = doc.body ? mapPage(doc.body) : null;
     const parsed = new Readability<Element>(doc, {
       keepClasses: true,
       disableJSONLD: true,
@@ -86,6 +89,7 @@ export function extractArticle(html: string, opts: ExtractOptions): ExtractedArt
     const root = parsed?.content;
     if (!root) throw new PermanentError('no_content', 'no readable article content in page');
 
+    if (pageMap) restoreSplitSections(root, doc, pageMap);
     removeStructuralBoilerplate(root);
     const byline = meta.byline ?? cleanByline(parsed.byline);
     const title = meta.title ?? (parsed.title?.trim() || null);
