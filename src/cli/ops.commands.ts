@@ -9,7 +9,8 @@ import { keysFor, type Keys } from '../shared/keys.js';
 import { connectProducer, DEFAULT_REDIS_URL } from '../shared/redis.js';
 import { QUEUE_NAMES, type QueueName } from '../queues/catalog.js';
 import { createQueues, type QueueSet } from '../queues/factory.js';
-import { addFeed, feedHealth, removeFeed } from '../queues/feeds-registry.js';
+import { feedHealth } from '../queues/feeds-registry.js';
+import { registerFeedsCommands } from './feeds.commands.js';
 import { exportArticles } from '../workers/store/export.js';
 import { getStory, listStories } from '../workers/classify/story-list.js';
 
@@ -162,77 +163,7 @@ export function registerOpsCommands(program: Command): void {
       });
     });
 
-  const feeds = program.command('feeds').description('the feeds being polled (config and added)');
-  feeds
-    .command('list')
-    .description('every feed with its health: last success, last error, failures, next poll')
-    .option('--json', 'print JSON')
-    .action(async (opts: { json?: boolean }) => {
-      await withOps(program, async ({ config, redis, queues, keys }) => {
-        const rows = await feedHealth(redis, keys, queues, config);
-        if (opts.json) return json(rows);
-        for (const f of rows) {
-          const health = f.failures ? `FAILING x${f.failures}: ${f.lastError}` : f.lastSuccess ? `ok ${f.lastSuccess}` : 'not polled yet';
-          out(`${f.url}  [${f.source}] ${f.name ?? ''}\n    ${health}; next ${f.nextPoll ?? '-'}; queued ${f.itemsQueued}`);
-        }
-      });
-    });
-  feeds
-    .command('add')
-    .argument('<url>', 'feed URL')
-    .option('--name <name>', 'outlet name')
-    .option('--interval <duration>', 'poll interval, e.g. 15m')
-    .action(async (url: string, opts: { name?: string; interval?: string }) => {
-      await withOps(program, async ({ config, redis, queues, keys }) => {
-        const { parseDuration } = await import('../shared/config.js');
-        if (!/^https?:\/\//i.test(url) || !URL.canParse(url)) throw new Error(`not an http(s) URL: ${url}`);
-        const fresh = await addFeed(redis, keys, queues, config, {
-          url,
-          ...(opts.name ? { name: opts.name } : {}),
-          ...(opts.interval ? { interval: parseDuration(opts.interval) } : {}),
-        });
-        out(`${fresh ? 'added' : 'updated'} ${url}`);
-      });
-    });
-  feeds
-    .command('remove')
-    .argument('<url>', 'feed URL')
-    .action(async (url: string) => {
-      await withOps(program, async ({ redis, queues, keys, config }) => {
-        if (config.feeds.some((f) => f.url === url)) {
-          throw new Error(`${url} comes from the config file: remove it there (it would be scheduled again at start)`);
-        }
-        out((await removeFeed(redis, keys, queues, url)) ? `removed ${url}` : `no such feed: ${url}`);
-      });
-    });
-
-  const stories = program.command('stories').description('stories: articles from several outlets about one event');
-  stories
-    .command('list')
-    .option('-n, --limit <n>', 'how many, newest first', '20')
-    .option('--json', 'print JSON')
-    .action(async (opts: { limit: string; json?: boolean }) => {
-      await withOps(program, async ({ redis, keys }) => {
-        const rows = await listStories(redis, keys.stories(), Number(opts.limit));
-        if (opts.json) return json(rows);
-        if (!rows.length) return out('no stories yet');
-        for (const s of rows) out(`${s.id}  ${s.size} article(s)  ${s.title}\n    outlets: ${s.outlets.join(', ')}; topics: ${s.topics.join(', ')}; last ${s.lastSeen ?? '-'}`);
-      });
-    });
-  stories
-    .command('show')
-    .argument('<id>', 'story id')
-    .option('--json', 'print JSON')
-    .action(async (id: string, opts: { json?: boolean }) => {
-      await withOps(program, async ({ redis, keys }) => {
-        const story = await getStory(redis, keys.stories(), id);
-        if (!story) throw new Error(`no story ${id} (unknown, or older than the story retention)`);
-        if (opts.json) return json(story);
-        out(`${story.id}: ${story.title}`);
-        out(`outlets: ${story.outlets.join(', ')}; topics: ${story.topics.join(', ')}`);
-        for (const m of story.members) out(`  ${m.published ?? '?'}  [${m.source ?? '?'}] ${m.title}  (${m.id})`);
-      });
-    });
+  registerFeedsCommands(program, withOps);
 
   program
     .command('export')

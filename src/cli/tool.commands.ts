@@ -8,6 +8,7 @@ import { createNetGuard } from '../shared/net-guard.js';
 import { extractArticle } from '../workers/readability/extract.js';
 import { classifyArticle } from '../workers/classify/classify.js';
 import { parseFeed } from '../workers/fetch/feed-parse.js';
+import { parseOrDiscover } from '../workers/fetch/feed-fetch.js';
 import { loadClassifyOptions } from '../workers/classify/classify.worker.js';
 import { classifyJsonl, clusterJsonl, type BatchResult } from '../workers/classify/batch.js';
 import { trainFromJsonl } from '../workers/classify/train.js';
@@ -123,7 +124,15 @@ export function registerToolCommands(program: Command): void {
     .action(async (source: string, opts: { url?: string; allow: string[]; json?: boolean }) => {
       const input = await readInput(source, opts.allow);
       const url = opts.url ?? input.url ?? (source.startsWith('http') ? source : 'http://localhost/');
-      const parsed = parseFeed(input.text, { url });
+      // A site's page instead of its feed (URLs only): follow the feed the page links to.
+      const first = { text: input.text, url };
+      const { feed: parsed, discoveredUrl } = input.url
+        ? await parseOrDiscover(first, async (u) => {
+            const r = await readInput(u, opts.allow);
+            return { text: r.text, url: r.url ?? u };
+          })
+        : { feed: parseFeed(input.text, { url }), discoveredUrl: null };
+      if (discoveredUrl) process.stderr.write(`${url} is a page; parsed the feed it links to: ${discoveredUrl}\n`);
       const out = {
         title: parsed.title,
         link: parsed.link,
