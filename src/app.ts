@@ -7,6 +7,7 @@ import type { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Config } from './shared/config.js';
 import { createRedis } from './shared/redis.js';
+import { otlpEndpoint, startTracing } from './shared/telemetry.js';
 import { keysFor, type Keys } from './shared/keys.js';
 import type { Logger } from './shared/logger.js';
 import { createQueues, type QueueSet } from './queues/factory.js';
@@ -69,7 +70,9 @@ export async function startPipeline(opts: PipelineOptions): Promise<Pipeline> {
   const prefix = config.redis.prefix;
   const connection = createRedis(opts.redisUrl, 'worker', 'newsflow-workers');
   const redis = createRedis(opts.redisUrl, 'worker', 'newsflow-state');
-  const queues = createQueues(connection, prefix, log);
+  const tracing = await startTracing();
+  if (tracing) log.info({ endpoint: otlpEndpoint() }, 'OpenTelemetry tracing on');
+  const queues = createQueues(connection, prefix, log, tracing?.telemetry);
   const keys = keysFor(prefix);
 
   const deps: PipelineDeps = { config, redis, queues, keys, log };
@@ -106,6 +109,7 @@ export async function startPipeline(opts: PipelineOptions): Promise<Pipeline> {
           log,
           concurrency: concurrency[queue],
           onSettled,
+          telemetry: tracing?.telemetry,
           lockDuration: config.queues.lockDuration,
           stalledInterval: config.queues.stalledInterval,
         }),
@@ -148,6 +152,7 @@ export async function startPipeline(opts: PipelineOptions): Promise<Pipeline> {
       await Promise.all([...(deps.sinks?.values() ?? [])].map((s) => s.close()));
       await queues.close();
       await Promise.all([connection.quit(), redis.quit()].map((p) => p.catch(() => {})));
+      await tracing?.shutdown();
       log.info('pipeline stopped');
     })());
 

@@ -1,6 +1,6 @@
 // One queue factory and one typed producer. Every enqueue is validated against the catalog and
 // gets the catalog's default options and a deterministic job id.
-import { Queue, type JobsOptions } from 'bullmq';
+import { Queue, type JobsOptions, type Telemetry } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../shared/logger.js';
 import { catalog, jobIdFor, QUEUE_NAMES, type JobName, type PayloadOf, type QueueName } from './catalog.js';
@@ -12,10 +12,10 @@ export interface QueueSet {
   close(): Promise<void>;
 }
 
-export function createQueues(connection: Redis, prefix: string, log?: Logger): QueueSet {
+export function createQueues(connection: Redis, prefix: string, log?: Logger, telemetry?: Telemetry): QueueSet {
   const queues = new Map<QueueName, Queue>();
   for (const name of QUEUE_NAMES) {
-    const queue = new Queue(name, { connection, prefix });
+    const queue = new Queue(name, { connection, prefix, ...(telemetry ? { telemetry } : {}) });
     queue.on('error', (err) => log?.error({ err, queue: name }, 'queue error'));
     queues.set(name, queue);
   }

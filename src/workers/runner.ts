@@ -4,7 +4,7 @@
 // Errors: PermanentError (and an invalid payload) become UnrecoverableError, so BullMQ moves the
 // job to failed at once with the reason; anything else is retried with the catalog's backoff.
 // A job is logged at error level once, when it fails for good.
-import { MetricsTime, UnrecoverableError, Worker, type Job } from 'bullmq';
+import { MetricsTime, UnrecoverableError, Worker, type Job, type Telemetry } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { PermanentError, RetryableError, errorMessage } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
@@ -34,6 +34,8 @@ export interface RunnerOptions {
   queues: QueueSet;
   log: Logger;
   concurrency: number;
+  /** OpenTelemetry through bullmq-otel, when tracing is on. */
+  telemetry?: Telemetry;
   /** Lock and stalled-check timing (config `queues`); BullMQ's defaults when absent. */
   lockDuration?: number;
   stalledInterval?: number;
@@ -86,6 +88,7 @@ export function startWorker(
     connection: opts.connection,
     prefix: opts.queues.prefix,
     concurrency: opts.concurrency,
+    ...(opts.telemetry ? { telemetry: opts.telemetry } : {}),
     ...(opts.lockDuration ? { lockDuration: opts.lockDuration } : {}),
     ...(opts.stalledInterval ? { stalledInterval: opts.stalledInterval } : {}),
     // Bounded bookkeeping, as in the catalog's defaults.
