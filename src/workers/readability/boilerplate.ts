@@ -21,13 +21,13 @@ const TOKENS = new Set([
   'comment', 'comments', 'disqus', 'toolbar', 'breadcrumb', 'breadcrumbs', 'nav', 'navigation', 'menu',
   'popup', 'modal', 'cookie', 'cookies', 'consent', 'gdpr', 'donate', 'donation', 'membership', 'sidebar',
   'trending', 'mostread', 'mostpopular', 'sronly', 'visuallyhidden', 'screenreader', 'tags', 'byline',
-  'follow', 'footer', 'kicker', 'eyebrow', 'caption', 'captions', 'gating',
+  'follow', 'footer', 'kicker', 'eyebrow', 'caption', 'captions', 'gating', 'adspot', 'adsbygoogle', 'adsense',
 ]);
 /** Joined neighbours, so `sign-up` and `signUp` count as `signup`. */
 const PAIRS = new Set(['signup', 'readmore', 'readnext', 'mostread', 'mostpopular', 'sronly', 'visuallyhidden', 'screenreader', 'sharetools', 'sharebar', 'adslot', 'adunit']);
 const AUTHOR_BOX = new Set(['bio', 'info', 'card', 'box', 'about', 'details', 'profile', 'footer', 'description']);
 const ROLES = new Set(['complementary', 'navigation', 'banner', 'contentinfo', 'dialog', 'search', 'menu', 'toolbar']);
-const TAGS = new Set(['figcaption', 'nav', 'aside', 'form', 'dialog', 'menu', 'footer', 'button', 'input', 'select', 'textarea']);
+const TAGS = new Set(['nav', 'aside', 'form', 'dialog', 'menu', 'footer', 'button', 'input', 'select', 'textarea']);
 
 export function signatureTokens(el: Element): string[] {
   const raw = [el.getAttribute('class'), el.id, el.getAttribute('itemprop'), el.getAttribute('aria-label')];
@@ -47,9 +47,11 @@ export function structuralReason(el: Element): string | null {
   const role = el.getAttribute('role');
   if (role && ROLES.has(role)) return `role:${role}`;
   const tokens = signatureTokens(el);
+  // A figure's own caption describes the article's picture; only its credit goes.
+  const captionOk = el.closest('figcaption') !== null;
   for (let i = 0; i < tokens.length; i++) {
     const t = tokens[i]!;
-    if (TOKENS.has(t)) return `token:${t}`;
+    if (TOKENS.has(t) && !(captionOk && t.startsWith('caption'))) return `token:${t}`;
     const pair = t + (tokens[i + 1] ?? '');
     if (PAIRS.has(pair)) return `token:${pair}`;
     if (t === 'author' && AUTHOR_BOX.has(tokens[i + 1] ?? '')) return 'token:author-box';

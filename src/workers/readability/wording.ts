@@ -25,7 +25,7 @@ const RULES: Rule[] = [
   {
     reason: 'ad-label',
     maxWords: 5,
-    re: /^(?:advertisement|advertising|ad|sponsored(?: content)?|paid (?:content|post)|publicité|annonce|anzeige|werbung|publicidad|anuncio|contenido patrocinado|(?:story|article) continues below(?: advertisement)?|scroll to continue(?: with content)?)\W*$/iu,
+    re: /^\W*(?:advertisement|advertising|ad|sponsored(?: content)?|paid (?:content|post)|publicité|annonce|anzeige|werbung|publicidad|anuncio|contenido patrocinado|(?:story|article) continues below(?: advertisement)?|scroll to continue(?: with content)?)\W*$/iu,
   },
   {
     reason: 'credit',
