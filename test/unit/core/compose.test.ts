@@ -5,6 +5,8 @@ import { parse } from 'yaml';
 import { ROLES } from '../../../src/app.js';
 
 interface Service {
+  profiles?: string[];
+  ports?: string[];
   image?: string;
   build?: unknown;
   command?: string[];
@@ -14,7 +16,7 @@ interface Service {
   healthcheck?: { test: string[] };
 }
 
-const compose = parse(readFileSync(new URL('../../../docker-compose.yml', import.meta.url), 'utf8')) as {
+const compose = parse(readFileSync(new URL('../../../docker-compose.yml', import.meta.url), 'utf8'), { merge: true }) as {
   services: Record<string, Service>;
 };
 
@@ -43,6 +45,20 @@ describe('docker-compose.yml', () => {
       const grace = compose.services[role]!.stop_grace_period ?? '10s';
       expect(Number.parseInt(grace, 10)).toBeGreaterThanOrEqual(60);
     }
+  });
+
+  it('checks every worker container through its health endpoint', () => {
+    for (const role of ROLES) {
+      const service = compose.services[role]!;
+      const port = role === 'dashboard' ? '3000' : service.environment?.METRICS_PORT;
+      expect(port, `${role} serves health`).toBeTruthy();
+      expect(service.healthcheck?.test.join(' ')).toContain(`127.0.0.1:${port}/healthz`);
+    }
+  });
+
+  it('offers PostgreSQL in an optional profile and publishes the dashboard on loopback only', () => {
+    expect(compose.services.postgres?.profiles).toEqual(['postgres']);
+    expect(compose.services.dashboard?.ports).toEqual(['127.0.0.1:3000:3000']);
   });
 
   it('uses a Dockerfile that builds and starts the CLI', () => {
