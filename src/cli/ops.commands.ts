@@ -165,6 +165,36 @@ export function registerOpsCommands(program: Command): void {
 
   registerFeedsCommands(program, withOps);
 
+  const stories = program.command('stories').description('stories: articles from several outlets about one event');
+  stories
+    .command('list')
+    .option('-n, --limit <n>', 'how many, newest first', '20')
+    .option('--json', 'print JSON')
+    .action(async (opts: { limit: string; json?: boolean }) => {
+      await withOps(program, async ({ redis, keys }) => {
+        const rows = await listStories(redis, keys.stories(), Number(opts.limit));
+        if (opts.json) return json(rows);
+        if (!rows.length) return out('no stories yet');
+        for (const s of rows) {
+          out(`${s.id}  ${s.size} article(s)  ${s.title}\n    outlets: ${s.outlets.join(', ')}; topics: ${s.topics.join(', ')}; last ${s.lastSeen ?? '-'}`);
+        }
+      });
+    });
+  stories
+    .command('show')
+    .argument('<id>', 'story id')
+    .option('--json', 'print JSON')
+    .action(async (id: string, opts: { json?: boolean }) => {
+      await withOps(program, async ({ redis, keys }) => {
+        const story = await getStory(redis, keys.stories(), id);
+        if (!story) throw new Error(`no story ${id} (unknown, or older than the story retention)`);
+        if (opts.json) return json(story);
+        out(`${story.id}: ${story.title}`);
+        out(`outlets: ${story.outlets.join(', ')}; topics: ${story.topics.join(', ')}`);
+        for (const m of story.members) out(`  ${m.published ?? '?'}  [${m.source ?? '?'}] ${m.title}  (${m.id})`);
+      });
+    });
+
   program
     .command('export')
     .description('export stored articles from PostgreSQL')
