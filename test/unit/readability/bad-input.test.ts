@@ -1,0 +1,71 @@
+// Inputs that are not an article fail fast with a PermanentError a person can act on; hostile
+// markup (huge, deeply nested, broken) never hangs or crashes the extractor.
+import { describe, expect, it } from 'vitest';
+import { PermanentError } from '../../../src/shared/errors.js';
+import { extractArticle } from '../../../src/workers/readability/extract.js';
+import { flattenDeepNesting, stripHeavyElements } from '../../../src/workers/readability/prepare.js';
+import { URL, articlePage, prose } from './helpers.js';
+
+function codeOf(fn: () => unknown): string {
+  try {
+    fn();
+  } catch (err) {
+    if (err instanceof PermanentError) return err.code;
+    throw err;
+  }
+  throw new Error('expected a PermanentError');
+}
+
+describe('bad input', () => {
+  it('rejects empty, binary, non-HTML and content-free pages with a reason', () => {
+    expect(codeOf(() => extractArticle('', { url: URL }))).toBe('empty');
+    expect(codeOf(() => extractArticle('  \n\t ', { url: URL }))).toBe('empty');
+    expect(codeOf(() => extractArticle('%PDF-1.7\n\u0000\u0001\u0002binary', { url: URL }))).toBe('binary');
+    const noise = Array.from({ length: 4000 }, (_, i) => String.fromCharCode(i % 31 === 9 ? 1 : (i * 7) % 30)).join('');
+    expect(codeOf(() => extractArticle(`<html>${noise.replace(/\u0000/g, '\u0001')}`, { url: URL }))).toBe('binary');
+    expect(codeOf(() => extractArticle('{"title": "not a page", "items": [1, 2, 3]}', { url: URL }))).toBe('not_html');
+    expect(codeOf(() => extractArticle('just some words, no markup at all', { url: URL }))).toBe('not_html');
+    expect(codeOf(() => extractArticle('<html><body><nav><a href="/">Home</a></nav></body></html>', { url: URL }))).toBe('no_content');
+  });
+
+  it('rejects a 50 MB page quickly', () => {
+    const huge = `<html><body>${'<p>word </p>'.repeat(50 * 1024 * 1024 / 12)}</body></html>`;
+    const t = performance.now();
+    expect(codeOf(() => extractArticle(huge, { url: URL }))).toBe('too_large');
+    expect(performance.now() - t).toBeLessThan(200);
+  });
+
+  it('survives 100,000 nested divs quickly, with the text kept', () => {
+    const depth = 100_000;
+    const html = `<html><body><article>${'<div>'.repeat(depth)}<p>${prose('en').join('</p><p>')}</p>${'</div>'.repeat(depth)}</article></body></html>`;
+    const t = performance.now();
+    const a = extractArticle(html, { url: URL });
+    expect(performance.now() - t).toBeLessThan(10_000);
+    expect(a.text).toContain(prose('en')[1]);
+  });
+
+  it('flattens only what is too deep', () => {
+    const ok = '<div><div><p>x</p></div></div>';
+    expect(flattenDeepNesting(ok, 3)).toBe(ok);
+    expect(flattenDeepNesting('<div><div><div><div>x</div></div></div></div>', 2)).toBe('<div><div>x</div></div>');
+  });
+
+  it('strips scripts, styles and comments before parsing, keeping JSON-LD aside', () => {
+    const p = stripHeavyElements(
+      '<p>a</p><script>if (a<b) document.write("</p>")</script><style>p{}</style><!-- c --><svg/><p style="display:none">h</p><script type="application/ld+json">{"x":1}</script><p>b</p>',
+    );
+    expect(p.html).toBe('<p>a</p><p hidden>h</p><p>b</p>');
+    expect(p.jsonLd).toEqual(['{"x":1}']);
+  });
+
+  it('copes with broken markup', () => {
+    const broken = articlePage('en', '<p>Unclosed <b>bold <i>italic</p><div><span>stray</div></span></td><p>Another paragraph without end')
+      .replace('</body></html>', '<!-- never closed');
+    const a = extractArticle(broken, { url: URL });
+    expect(a.paragraphs).toEqual(expect.arrayContaining(prose('en')));
+  });
+
+  it('rejects an unusable page URL as permanent', () => {
+    expect(codeOf(() => extractArticle(articlePage('en', ''), { url: 'not a url' }))).toBe('invalid_url');
+  });
+});
