@@ -5,7 +5,7 @@ import path from 'node:path';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 
-const PROSE: Record<string, string[]> = {
+const PROSE = {
   en: [
     'The city council voted on Tuesday to expand the bus network, adding four routes that will connect the northern suburbs with the hospital district by the end of next year.',
     'Officials said the plan would cost about 12 million euros and be paid for partly by a regional grant, with the remainder coming from higher parking fees in the centre.',
@@ -26,7 +26,7 @@ const PROSE: Record<string, string[]> = {
     'Según el consistorio, el plan costará unos 12 millones de euros, financiados en parte con una subvención regional y con la subida de las tarifas de aparcamiento en el centro.',
     'La oposición consideró el calendario demasiado ambicioso y advirtió de la falta de conductores, pero la medida salió adelante por amplia mayoría tras un largo debate.',
   ],
-};
+} satisfies Record<string, string[]>;
 
 export type Lang = keyof typeof PROSE;
 export const LANGS = Object.keys(PROSE) as Lang[];
