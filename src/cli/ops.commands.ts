@@ -3,7 +3,6 @@
 import type { Command } from 'commander';
 import type { Job } from 'bullmq';
 import type { Redis } from 'ioredis';
-import pg from 'pg';
 import { loadConfig, type Config } from '../shared/config.js';
 import { keysFor, type Keys } from '../shared/keys.js';
 import { connectProducer, DEFAULT_REDIS_URL } from '../shared/redis.js';
@@ -207,6 +206,7 @@ export function registerOpsCommands(program: Command): void {
       if (opts.format !== 'jsonl' && opts.format !== 'csv') throw new Error(`unknown format "${opts.format}" (jsonl or csv)`);
       const since = opts.since ? new Date(opts.since) : undefined;
       if (since && Number.isNaN(since.getTime())) throw new Error(`not a date: ${opts.since}`);
+      const { default: pg } = await import('pg');
       const pool = new pg.Pool({ connectionString: url, max: 1 });
       try {
         const n = await exportArticles(pool, config.sinks.postgres?.schema ?? 'public', {

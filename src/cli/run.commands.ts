@@ -4,8 +4,6 @@ import { loadConfig } from '../shared/config.js';
 import { createLogger } from '../shared/logger.js';
 import { ensureRedis, RedisNotInstalledError } from '../shared/redis-server.js';
 import { redactUrl } from '../shared/redis.js';
-import { parseRoles, startPipeline } from '../app.js';
-import { runDemo } from '../demo/demo.js';
 
 const SHUTDOWN_GRACE_MS = Number(process.env.NEWSFLOW_SHUTDOWN_TIMEOUT_MS ?? 60_000);
 
@@ -17,6 +15,7 @@ export function registerRunCommands(program: Command): void {
     .action(async (opts: { workers?: string }) => {
       const config = loadConfig(program.opts().config);
       const log = createLogger();
+      const { parseRoles, startPipeline } = await import('../app.js');
       const roles = parseRoles(opts.workers ?? process.env.WORKERS);
       let redisHandle;
       try {
@@ -59,6 +58,7 @@ export function registerRunCommands(program: Command): void {
     .option('--timeout <seconds>', 'give up after this long', '180')
     .option('--keep', 'keep the demo keys in Redis afterwards (default: delete them)')
     .action(async (opts: { out: string; timeout: string; keep?: boolean }) => {
+      const { runDemo } = await import('../demo/demo.js');
       const ok = await runDemo({
         outDir: opts.out,
         timeoutMs: Number(opts.timeout) * 1000,

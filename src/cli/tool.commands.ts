@@ -5,13 +5,19 @@ import { loadConfig, parseDuration } from '../shared/config.js';
 import { PermanentError } from '../shared/errors.js';
 import { decodeBody, httpGet } from '../shared/http.js';
 import { createNetGuard } from '../shared/net-guard.js';
-import { extractArticle } from '../workers/readability/extract.js';
-import { classifyArticle } from '../workers/classify/classify.js';
-import { parseFeed } from '../workers/fetch/feed-parse.js';
-import { parseOrDiscover } from '../workers/fetch/feed-fetch.js';
-import { loadClassifyOptions } from '../workers/classify/classify.worker.js';
-import { classifyJsonl, clusterJsonl, type BatchResult } from '../workers/classify/batch.js';
-import { trainFromJsonl } from '../workers/classify/train.js';
+import type { BatchResult } from '../workers/classify/batch.js';
+
+// Heavy modules (jsdom, compromise, the topic model) load inside the command that needs them,
+// so `newsflow --help` and the Redis commands start fast.
+const lazy = {
+  extract: () => import('../workers/readability/extract.js'),
+  classify: () => import('../workers/classify/classify.js'),
+  classifyWorker: () => import('../workers/classify/classify.worker.js'),
+  batch: () => import('../workers/classify/batch.js'),
+  train: () => import('../workers/classify/train.js'),
+  feedParse: () => import('../workers/fetch/feed-parse.js'),
+  feedFetch: () => import('../workers/fetch/feed-fetch.js'),
+};
 
 function reportBatch(verb: string, result: BatchResult): void {
   process.stderr.write(`${verb} ${result.written} of ${result.read} lines\n`);
@@ -53,6 +59,7 @@ export function registerToolCommands(program: Command): void {
     .action(async (source: string, opts: { url?: string; allow: string[]; html?: boolean; json?: boolean }) => {
       const input = await readInput(source, opts.allow);
       const url = opts.url ?? input.url ?? (source.startsWith('http') ? source : 'http://localhost/');
+      const { extractArticle } = await lazy.extract();
       const article = extractArticle(input.text, { url });
       const { fingerprints: _fp, html, ...rest } = article;
       const out = opts.html ? { ...rest, html } : rest;
@@ -71,9 +78,9 @@ export function registerToolCommands(program: Command): void {
     .option('--jsonl', 'batch: read {id, title, text} lines on stdin, write them with topics, entities, lang')
     .action(async (source: string | undefined, opts: { json?: boolean; jsonl?: boolean }) => {
       const config = loadConfig(program.opts().config);
-      const options = loadClassifyOptions(config);
+      const options = (await lazy.classifyWorker()).loadClassifyOptions(config);
       if (opts.jsonl) {
-        const result = await classifyJsonl(process.stdin, process.stdout, options);
+        const result = await (await lazy.batch()).classifyJsonl(process.stdin, process.stdout, options);
         reportBatch('classified', result);
         return;
       }
@@ -83,6 +90,7 @@ export function registerToolCommands(program: Command): void {
       if (typeof article.text !== 'string') {
         throw new PermanentError('invalid_input', 'the article JSON needs a "text" field (and ideally "title")');
       }
+      const { classifyArticle } = await lazy.classify();
       const result = classifyArticle({ title: article.title ?? null, text: article.text, lang: article.lang ?? null }, options);
       print(result, opts.json, () =>
         [
@@ -99,7 +107,7 @@ export function registerToolCommands(program: Command): void {
     .requiredOption('--jsonl', 'read and write JSONL (the only mode)')
     .option('--window <duration>', 'sliding window', '72h')
     .action(async (opts: { window: string }) => {
-      const result = await clusterJsonl(process.stdin, process.stdout, { windowMs: parseDuration(opts.window) });
+      const result = await (await lazy.batch()).clusterJsonl(process.stdin, process.stdout, { windowMs: parseDuration(opts.window) });
       reportBatch('clustered', result);
     });
 
@@ -109,7 +117,7 @@ export function registerToolCommands(program: Command): void {
     .requiredOption('--data <file>', 'labelled JSONL')
     .requiredOption('--out <file>', 'where to write model.json (then set classify.model to it)')
     .action(async (opts: { data: string; out: string }) => {
-      const { rows, labels } = await trainFromJsonl(opts.data, opts.out);
+      const { rows, labels } = await (await lazy.train()).trainFromJsonl(opts.data, opts.out);
       process.stderr.write(`trained on ${rows} rows, labels: ${labels.join(', ')}; wrote ${opts.out}\n`);
     });
 
@@ -126,6 +134,7 @@ export function registerToolCommands(program: Command): void {
       const url = opts.url ?? input.url ?? (source.startsWith('http') ? source : 'http://localhost/');
       // A site's page instead of its feed (URLs only): follow the feed the page links to.
       const first = { text: input.text, url };
+      const [{ parseFeed }, { parseOrDiscover }] = await Promise.all([lazy.feedParse(), lazy.feedFetch()]);
       const { feed: parsed, discoveredUrl } = input.url
         ? await parseOrDiscover(first, async (u) => {
             const r = await readInput(u, opts.allow);
