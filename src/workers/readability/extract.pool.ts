@@ -1,12 +1,13 @@
 // Runs extractArticle on a piscina pool of worker threads so parsing never blocks the event
-// loop. Each page gets a time limit that starts when a thread picks it up: pages wait in our
-// own queue until a thread is free, and a page over its limit has its thread terminated.
+// loop. Each page gets a time limit that starts when a thread picks it up (the thread says so;
+// queueing and thread start-up do not count), and a page over its limit has its thread
+// terminated; piscina starts a fresh one.
 import { availableParallelism } from 'node:os';
 import { Piscina } from 'piscina';
 import { PermanentError } from '../../shared/errors.js';
 import type { ExtractedArticle } from '../../shared/types.js';
 import type { ExtractOptions } from './extract.js';
-import type { ExtractReply, ExtractTask } from './extract.thread.js';
+import type { ExtractReply, ExtractTask, StartedMessage } from './extract.thread.js';
 
 export interface ExtractPoolOptions {
   /** Worker threads; defaults to the number of cores. */
@@ -24,6 +25,8 @@ export interface ExtractPool {
 }
 
 export const DEFAULT_TIMEOUT_MS = 20_000;
+/** Backstop if a start message were ever lost: thread start-up (tsx, jsdom) takes seconds. */
+const STARTUP_ALLOWANCE_MS = 60_000;
 
 /** Tests run the TypeScript source (threads need tsx); production runs the built JS. */
 function threadEntry(): { filename: string; execArgv: string[] } {
@@ -46,30 +49,24 @@ export function createExtractPool(options: ExtractPoolOptions = {}): ExtractPool
     idleTimeout: Infinity,
     resourceLimits: { maxOldGenerationSizeMb: options.maxHeapMb ?? 1024 },
   });
-  const waiting: (() => void)[] = [];
-  let active = 0;
+  const started = new Map<number, () => void>();
+  piscina.on('message', (msg: Partial<StartedMessage>) => {
+    if (typeof msg?.extractStarted === 'number') started.get(msg.extractStarted)?.();
+  });
+  let nextId = 0;
   let closed = false;
-
-  const slot = async (): Promise<void> => {
-    if (active < threads) {
-      active++;
-      return;
-    }
-    await new Promise<void>((resolve) => waiting.push(resolve));
-  };
-  const release = (): void => {
-    const nextTask = waiting.shift();
-    if (nextTask) nextTask();
-    else active--;
-  };
 
   async function extract(html: string, opts: ExtractOptions): Promise<ExtractedArticle> {
     if (closed) throw new Error('extract pool is closed');
-    await slot();
+    const id = nextId++;
     const abort = new AbortController();
-    const timer = setTimeout(() => abort.abort(), timeoutMs);
+    let timer = setTimeout(() => abort.abort(), timeoutMs + STARTUP_ALLOWANCE_MS);
+    started.set(id, () => {
+      clearTimeout(timer);
+      timer = setTimeout(() => abort.abort(), timeoutMs);
+    });
     try {
-      const reply = await piscina.run({ html, opts }, { signal: abort.signal });
+      const reply = await piscina.run({ id, html, opts }, { signal: abort.signal });
       if (reply.ok) return reply.article;
       if (reply.permanent) throw new PermanentError(reply.code, reply.message);
       throw new Error(`extraction failed for ${opts.url}: ${reply.message}`);
@@ -80,7 +77,7 @@ export function createExtractPool(options: ExtractPoolOptions = {}): ExtractPool
       throw err;
     } finally {
       clearTimeout(timer);
-      release();
+      started.delete(id);
     }
   }
 

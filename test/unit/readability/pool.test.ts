@@ -1,0 +1,40 @@
+// The worker-thread pool: same result as the in-process call, a hung page is cut off at its
+// time limit (its thread terminated) and the pool keeps serving.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { PermanentError } from '../../../src/shared/errors.js';
+import { extractArticle } from '../../../src/workers/readability/extract.js';
+import { createExtractPool } from '../../../src/workers/readability/extract.pool.js';
+import { URL, articlePage, repoRoot } from './helpers.js';
+
+const seed = readFileSync(path.join(repoRoot, 'fixtures/pages/seed-iran-russia-theweek.html'), 'utf8');
+const seedUrl = 'https://theweek.com/russo-ukrainian-war/1018089/russia-to-receive-additional-weapons-from-iran-report-says';
+
+describe('extract pool', () => {
+  const pool = createExtractPool({ threads: 2, timeoutMs: 4_000 });
+  afterAll(() => pool.close());
+
+  it('returns exactly what the in-process call returns', async () => {
+    const [a, b] = await Promise.all([pool.extract(seed, { url: seedUrl }), pool.extract(articlePage('de', ''), { url: URL })]);
+    expect(a).toEqual(extractArticle(seed, { url: seedUrl }));
+    expect(b).toEqual(extractArticle(articlePage('de', ''), { url: URL }));
+  });
+
+  it('passes permanent errors through with their code', async () => {
+    await expect(pool.extract('', { url: URL })).rejects.toMatchObject({ name: 'PermanentError', code: 'empty' });
+  });
+
+  it('terminates a page over its time limit and keeps working', async () => {
+    // Warm both threads so thread start-up is not counted against the limit.
+    await Promise.all([pool.extract(seed, { url: seedUrl }), pool.extract(seed, { url: seedUrl })]);
+    const slow = `<html><body><article>${`<div><p>${'Many words in a paragraph that goes on. '.repeat(12)}</p></div>`.repeat(17_000)}</article></body></html>`;
+    const started = performance.now();
+    const err = await pool.extract(slow, { url: URL }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(PermanentError);
+    expect((err as PermanentError).code).toBe('timeout');
+    expect(performance.now() - started).toBeLessThan(8_000);
+    const after = await Promise.all([1, 2, 3].map(() => pool.extract(seed, { url: seedUrl })));
+    for (const a of after) expect(a.title).toBe('Russia to receive additional weapons from Iran, report says');
+  });
+});
