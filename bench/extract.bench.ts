@@ -1,0 +1,141 @@
+// `npm run bench:extract`: newsflow's extractor against plain Readability.js on jsdom (the
+// baseline, same run, same pages) over ../shared/data/extraction: fundus-dev shingle P/R/F1,
+// trafilatura-990 snippet P/R/F1, ms per page, and pool throughput on all cores vs one thread.
+// Options: --limit N (first N trafilatura pages), --no-baseline, --no-pool.
+import { availableParallelism } from 'node:os';
+import { Readability } from '@mozilla/readability';
+import { JSDOM, VirtualConsole } from 'jsdom';
+import { extractArticle } from '../src/workers/readability/extract.js';
+import { createExtractPool } from '../src/workers/readability/extract.pool.js';
+import { dataDir, hasExtractionData, loadFundus, loadTrafilatura } from './datasets.js';
+import { type Prf, aggregateShingles, aggregateSnippets, scoreFundusPage, snippetCounts } from './metrics.js';
+
+type Extract = (html: string, url: string) => string;
+
+const newsflow: Extract = (html, url) => {
+  try {
+    return extractArticle(html, { url }).text;
+  } catch {
+    return '';
+  }
+};
+
+const readabilityJs: Extract = (html, url) => {
+  const dom = new JSDOM(html, { url, virtualConsole: new VirtualConsole() });
+  try {
+    return new Readability(dom.window.document).parse()?.textContent ?? '';
+  } catch {
+    return '';
+  } finally {
+    dom.window.close();
+  }
+};
+
+interface Page {
+  html: string;
+  url: string;
+}
+
+interface Run {
+  fundus: Prf;
+  snippets: Prf;
+  ms: number[];
+}
+
+const args = process.argv.slice(2);
+const flag = (name: string) => args.includes(name);
+const limitArg = args.indexOf('--limit');
+const limit = limitArg >= 0 ? Number(args[limitArg + 1]) : Infinity;
+
+const quantile = (xs: number[], q: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor(q * s.length))] ?? NaN;
+};
+const f3 = (x: number) => x.toFixed(3);
+const f1 = (x: number) => x.toFixed(1);
+
+function main(): Promise<void> | void {
+  if (!hasExtractionData()) {
+    console.log(`skipped: no extraction data at ${dataDir} (see ../shared/data/README.md)`);
+    return;
+  }
+  const fundus = loadFundus();
+  const traf = loadTrafilatura().slice(0, limit);
+  console.log(`pages: fundus-dev ${fundus.length}, trafilatura-990 ${traf.length}; cores ${availableParallelism()}`);
+
+  const extractors: [string, Extract][] = [['newsflow', newsflow]];
+  if (!flag('--no-baseline')) extractors.push(['readability.js', readabilityJs]);
+  // Warm the JIT for both before timing anything.
+  for (const p of fundus.slice(0, 3)) for (const [, fn] of extractors) fn(p.html, p.url);
+
+  const runs = new Map<string, Run>(extractors.map(([n]) => [n, { fundus: zero(), snippets: zero(), ms: [] }]));
+  // Pages alternate between extractors so load on the machine hits both alike.
+  const timed = (page: Page): Map<string, string> => {
+    const out = new Map<string, string>();
+    for (const [name, fn] of extractors) {
+      const t = performance.now();
+      out.set(name, fn(page.html, page.url));
+      runs.get(name)!.ms.push(performance.now() - t);
+    }
+    return out;
+  };
+  const fundusScores = new Map(extractors.map(([n]) => [n, [] as ReturnType<typeof scoreFundusPage>[]]));
+  for (const p of fundus) for (const [n, text] of timed(p)) fundusScores.get(n)!.push(scoreFundusPage(p.body, text));
+  const snippetScores = new Map(extractors.map(([n]) => [n, [] as ReturnType<typeof snippetCounts>[]]));
+  traf.forEach((p, i) => {
+    for (const [n, text] of timed(p)) snippetScores.get(n)!.push(snippetCounts(text, p.with, p.without));
+    if ((i + 1) % 100 === 0) process.stderr.write(`  ${i + 1}/${traf.length} trafilatura pages\n`);
+  });
+  for (const [n, run] of runs) {
+    run.fundus = aggregateShingles(fundusScores.get(n)!);
+    run.snippets = aggregateSnippets(snippetScores.get(n)!);
+  }
+  report(runs);
+  if (!flag('--no-pool')) return throughput([...fundus, ...traf.slice(0, 160)]);
+}
+
+function zero(): Prf {
+  return { precision: 0, recall: 0, f1: 0 };
+}
+
+function report(runs: Map<string, Run>): void {
+  const nf = runs.get('newsflow')!;
+  const base = runs.get('readability.js');
+  const rows: [string, (r: Run) => number, (x: number) => string][] = [
+    ['fundus-dev shingle precision', (r) => r.fundus.precision, f3],
+    ['fundus-dev shingle recall', (r) => r.fundus.recall, f3],
+    ['fundus-dev shingle F1', (r) => r.fundus.f1, f3],
+    ['trafilatura-990 snippet precision', (r) => r.snippets.precision, f3],
+    ['trafilatura-990 snippet recall', (r) => r.snippets.recall, f3],
+    ['trafilatura-990 snippet F1', (r) => r.snippets.f1, f3],
+    ['median ms/page (all pages)', (r) => quantile(r.ms, 0.5), f1],
+    ['p95 ms/page (all pages)', (r) => quantile(r.ms, 0.95), f1],
+  ];
+  console.log(`\n${'metric'.padEnd(36)}${'newsflow'.padStart(10)}${base ? 'readability.js'.padStart(16) + 'ratio'.padStart(8) : ''}`);
+  for (const [label, get, fmt] of rows) {
+    const a = get(nf);
+    const line = `${label.padEnd(36)}${fmt(a).padStart(10)}`;
+    console.log(base ? `${line}${fmt(get(base)).padStart(16)}${(a / get(base)).toFixed(2).padStart(8)}` : line);
+  }
+}
+
+async function throughput(pages: Page[]): Promise<void> {
+  const cores = availableParallelism();
+  const rate = async (threads: number): Promise<number> => {
+    const pool = createExtractPool({ threads, timeoutMs: 60_000 });
+    try {
+      // Start the threads and warm them before the clock runs.
+      await Promise.all(pages.slice(0, threads * 2).map((p) => pool.extract(p.html, { url: p.url }).catch(() => null)));
+      const t = performance.now();
+      await Promise.all(pages.map((p) => pool.extract(p.html, { url: p.url }).catch(() => null)));
+      return pages.length / ((performance.now() - t) / 1000);
+    } finally {
+      await pool.close();
+    }
+  };
+  const one = await rate(1);
+  const all = await rate(cores);
+  console.log(`\npool throughput over ${pages.length} pages: 1 thread ${f1(one)} pages/s, ${cores} threads ${f1(all)} pages/s, ratio ${(all / one).toFixed(2)}`);
+}
+
+await main();
