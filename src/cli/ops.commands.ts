@@ -1,7 +1,7 @@
 // Operating a running pipeline from the shell: status, dead letters, feeds, export.
 // Each command connects to the configured Redis as a producer (fails fast when it is away).
 import type { Command } from 'commander';
-import type { Job } from 'bullmq';
+import type { Job, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { loadConfig, type Config } from '../shared/config.js';
 import { keysFor, type Keys } from '../shared/keys.js';
@@ -124,43 +124,41 @@ export function registerOpsCommands(program: Command): void {
         json({ queue: job.queueName, id: job.id, name: job.name, attempts: job.attemptsMade, reason: job.failedReason, stacktrace: job.stacktrace, data: job.data });
       });
     });
-  failed
-    .command('retry')
-    .argument('[id]', 'job id (default: every failed job)')
-    .option('-q, --queue <queue>', 'only this queue')
-    .action(async (id: string | undefined, opts: { queue?: string }) => {
-      await withOps(program, async ({ queues }) => {
-        if (id) {
-          const job = await findJob(queues, id, opts.queue);
-          if (!job) throw new Error(`no job ${id}`);
-          await job.retry('failed');
-          return out(`retrying ${job.queueName}/${job.id}`);
-        }
-        for (const name of queueOption(opts.queue)) {
-          const n = (await queues.get(name).getJobCounts('failed')).failed ?? 0;
-          await queues.get(name).retryJobs({ state: 'failed', count: 1000 });
-          out(`${name}: retrying ${n}`);
-        }
+  // retry and drop: one job by id, or every failed job of the chosen queues.
+  const onFailed = (
+    verb: string,
+    one: (job: Job) => Promise<unknown>,
+    all: (queue: Queue) => Promise<number>,
+  ) =>
+    failed
+      .command(verb)
+      .argument('[id]', 'job id (default: every failed job)')
+      .option('-q, --queue <queue>', 'only this queue')
+      .action(async (id: string | undefined, opts: { queue?: string }) => {
+        await withOps(program, async ({ queues }) => {
+          if (id) {
+            const job = await findJob(queues, id, opts.queue);
+            if (!job) throw new Error(`no job ${id}`);
+            await one(job);
+            return out(`${verb === 'retry' ? 'retrying' : 'dropped'} ${job.queueName}/${job.id}`);
+          }
+          for (const name of queueOption(opts.queue)) out(`${name}: ${verb === 'retry' ? 'retrying' : 'dropped'} ${await all(queues.get(name))}`);
+        });
       });
-    });
-  failed
-    .command('drop')
-    .argument('[id]', 'job id (default: every failed job)')
-    .option('-q, --queue <queue>', 'only this queue')
-    .action(async (id: string | undefined, opts: { queue?: string }) => {
-      await withOps(program, async ({ queues }) => {
-        if (id) {
-          const job = await findJob(queues, id, opts.queue);
-          if (!job) throw new Error(`no job ${id}`);
-          await job.remove();
-          return out(`dropped ${job.queueName}/${job.id}`);
-        }
-        for (const name of queueOption(opts.queue)) {
-          const dropped = await queues.get(name).clean(0, 100_000, 'failed');
-          out(`${name}: dropped ${dropped.length}`);
-        }
-      });
-    });
+  onFailed(
+    'retry',
+    (job) => job.retry('failed'),
+    async (queue) => {
+      const n = (await queue.getJobCounts('failed')).failed ?? 0;
+      await queue.retryJobs({ state: 'failed', count: 1000 });
+      return n;
+    },
+  );
+  onFailed(
+    'drop',
+    (job) => job.remove(),
+    async (queue) => (await queue.clean(0, 100_000, 'failed')).length,
+  );
 
   registerFeedsCommands(program, withOps);
 
