@@ -59,7 +59,7 @@ export function createMetrics(opts: { queues: QueueSet; redis: Redis; keys: Keys
       for (const name of QUEUE_NAMES) {
         for (const outcome of ['completed', 'failed'] as const) {
           const m = await queues.get(name).getMetrics(outcome, 0, 0);
-          this.set({ queue: name, outcome }, m.count);
+          this.set({ queue: name, outcome }, m.meta.count);
         }
       }
     },
