@@ -62,6 +62,8 @@ export async function runDemoPipeline(opts: DemoOptions): Promise<DemoResult> {
       redis: { prefix },
       feeds: DEMO_FEEDS.map((f) => ({ url: server.baseUrl + f.path, name: f.name })),
       network: { allow: ['127.0.0.1'] },
+      // Every fixture is served by one local server: per-host spacing would only slow the run.
+      fetch: { perHost: { concurrency: 8, minInterval: 0 } },
       sinks: { jsonl: { path: outFile } },
     },
     'demo',

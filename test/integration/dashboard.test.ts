@@ -40,6 +40,8 @@ describe('dashboard (real Redis, real browser)', () => {
           { url: `${fixtures.baseUrl}/feeds/missing.xml`, name: 'Broken Feed' },
         ],
         network: { allow: ['127.0.0.1'] },
+      // Every fixture is served by one local server: per-host spacing would only slow the run.
+      fetch: { perHost: { concurrency: 8, minInterval: 0 } },
         sinks: { jsonl: { path: join(out, 'a.jsonl') } },
         dashboard: { port: 0 },
       },

@@ -36,6 +36,20 @@ describe('JSONL sink', () => {
     expect(ids).toEqual(['a1', 'a2']);
   });
 
+  it('writes a changed version of an article (reprocessed with new text) as a new line, once', async () => {
+    const file = join(dir, 'versions.jsonl');
+    const sink = createJsonlSink({ path: file, redis, doneKey: `${prefix}:v` });
+    const first = article('v1');
+    const updated = { ...first, text: `${first.text}\n\nUpdate: the vote passed.` };
+    await sink.write(first, { replay: false });
+    await sink.write(updated, { replay: false });
+    await redis.del(`${prefix}:v:versions.jsonl`); // forget the marks: the file scan must decide
+    await sink.write(updated, { replay: true });
+    await sink.write(first, { replay: true });
+    const texts = lines(file).map((l) => JSON.parse(l).text);
+    expect(texts).toEqual([first.text, updated.text]);
+  });
+
   it('does not duplicate when a crash came between the write and the Redis mark', async () => {
     const file = join(dir, 'crash.jsonl');
     const first = createJsonlSink({ path: file, redis, doneKey: `${prefix}:b` });

@@ -9,6 +9,7 @@ import { MIGRATIONS, migrate } from '../../src/workers/store/postgres.migrations
 import { createPostgresSink, type PostgresSink } from '../../src/workers/store/postgres.sink.js';
 import { createStreamSink } from '../../src/workers/store/stream.sink.js';
 import { createWebhookSink, signBody } from '../../src/workers/store/webhook.sink.js';
+import { contentVersion } from '../../src/workers/store/content-version.js';
 import { storedArticle } from '../helpers/articles.js';
 import { dropSchema, postgresAvailable, randomSchema, TEST_DATABASE_URL } from '../helpers/postgres.js';
 import { cleanupPrefix, randomPrefix, testRedis } from '../helpers/redis.js';
@@ -111,7 +112,9 @@ describe('webhook sink', () => {
     await sink.write(storedArticle('wh1'), { replay: false });
     const last = received.at(-1)!;
     expect(JSON.parse(last.body).article.id).toBe('wh1');
-    expect(last.headers['idempotency-key']).toBe('wh1');
+    expect(last.headers['idempotency-key']).toBe(contentVersion(storedArticle('wh1')));
+    expect(last.headers['idempotency-key']).toMatch(/^wh1\.[0-9a-f]{12}$/);
+    expect(last.headers['x-newsflow-article-id']).toBe('wh1');
     expect(last.headers['x-newsflow-signature']).toBe(signBody(last.body, 's3cret'));
   });
 
@@ -163,9 +166,13 @@ describe('Redis stream sink', () => {
     const a = storedArticle('st1');
     await Promise.all([sink.write(a, { replay: false }), sink.write(a, { replay: true }), sink.write(a, { replay: true })]);
     await sink.write(storedArticle('st2'), { replay: false });
+    // A changed version of st1 (reprocessed with new text) is a new entry; its replay is not.
+    const changed = { ...a, text: `${a.text}\n\nUpdate: talks resume on Tuesday.` };
+    await sink.write(changed, { replay: false });
+    await sink.write(changed, { replay: true });
     const entries = await redis.xrange(`${prefix}:articles`, '-', '+');
     const ids = entries.map(([, fields]) => fields[fields.indexOf('id') + 1]);
-    expect(ids).toEqual(['st1', 'st2']);
+    expect(ids).toEqual(['st1', 'st2', 'st1']);
     const article = JSON.parse(entries[0]![1][entries[0]![1].indexOf('article') + 1]!);
     expect(article.title).toBe(a.title);
   });

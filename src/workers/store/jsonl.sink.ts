@@ -4,8 +4,9 @@
 // by the day the article was discovered, so a replay goes to the same file as the original).
 // Each line is written with a single O_APPEND write, so concurrent writers never interleave; a
 // line torn by kill -9 is cut off when the file is next opened. Exactly-once in effect: a Redis
-// set per file remembers what was written; a replayed job (retry or stalled) also scans the file,
-// covering a crash between the write and the Redis mark.
+// set per file remembers which versions (id + content hash) were written; a replayed job (retry or
+// stalled) also scans the file, covering a crash between the write and the Redis mark. An article
+// reprocessed with changed text (fetch.reprocessChanged) is a new version and gets a new line.
 import { createReadStream } from 'node:fs';
 import { mkdir, open, stat, truncate } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
@@ -13,6 +14,7 @@ import { createInterface } from 'node:readline';
 import type { Redis } from 'ioredis';
 import type { StoredArticle } from '../../shared/types.js';
 import type { Sink } from '../context.js';
+import { contentVersion } from './content-version.js';
 
 const DONE_TTL_SECONDS = 40 * 24 * 3600;
 
@@ -46,10 +48,11 @@ export function createJsonlSink(opts: JsonlSinkOptions): Sink {
     async write(article, { replay }) {
       const file = fileFor(article);
       const doneKey = `${opts.doneKey}:${basename(file)}`;
-      if (await opts.redis.sismember(doneKey, article.id)) return;
+      const version = contentVersion(article);
+      if (await opts.redis.sismember(doneKey, version)) return;
       await prepare(file);
-      if (replay && (await fileHasId(file, article.id))) {
-        await opts.redis.multi().sadd(doneKey, article.id).expire(doneKey, DONE_TTL_SECONDS).exec();
+      if (replay && (await fileHasVersion(file, article))) {
+        await opts.redis.multi().sadd(doneKey, version).expire(doneKey, DONE_TTL_SECONDS).exec();
         return;
       }
       const handle = await open(file, 'a');
@@ -61,7 +64,7 @@ export function createJsonlSink(opts: JsonlSinkOptions): Sink {
       } finally {
         await handle.close();
       }
-      await opts.redis.multi().sadd(doneKey, article.id).expire(doneKey, DONE_TTL_SECONDS).exec();
+      await opts.redis.multi().sadd(doneKey, version).expire(doneKey, DONE_TTL_SECONDS).exec();
     },
     async close() {},
   };
@@ -100,8 +103,10 @@ async function cutTornTail(file: string): Promise<void> {
   }
 }
 
-async function fileHasId(file: string, id: string): Promise<boolean> {
-  const needle = `{"id":${JSON.stringify(id)},`;
+/** Is this version of the article (same id, same content) already a line of the file? */
+async function fileHasVersion(file: string, article: StoredArticle): Promise<boolean> {
+  const needle = `{"id":${JSON.stringify(article.id)},`;
+  const version = contentVersion(article);
   try {
     await stat(file);
   } catch {
@@ -109,7 +114,7 @@ async function fileHasId(file: string, id: string): Promise<boolean> {
   }
   const lines = createInterface({ input: createReadStream(file, 'utf8'), crlfDelay: Infinity });
   for await (const line of lines) {
-    if (line.startsWith(needle)) {
+    if (line.startsWith(needle) && contentVersion(JSON.parse(line) as StoredArticle) === version) {
       lines.close();
       return true;
     }

@@ -1,6 +1,6 @@
 // Webhook sink: POST each article as JSON, signed with HMAC-SHA256 over the exact body
-// (`X-Newsflow-Signature: sha256=<hex>`), with the article id as `Idempotency-Key` so receivers can
-// drop replays. 5xx, 408, 429 and timeouts are retried (the job's exponential backoff with jitter,
+// (`X-Newsflow-Signature: sha256=<hex>`), with `Idempotency-Key: <article id>.<content hash>` so
+// receivers can drop replays (and still see a changed version of an article). 5xx, 408, 429 and timeouts are retried (the job's exponential backoff with jitter,
 // never sooner than Retry-After); any other 4xx is permanent, with the receiver's reason kept.
 // The secret never reaches a log line or an error message.
 import { createHmac } from 'node:crypto';
@@ -8,6 +8,7 @@ import { PermanentError, RetryableError } from '../../shared/errors.js';
 import { parseRetryAfter } from '../../shared/http.js';
 import type { StoredArticle } from '../../shared/types.js';
 import type { Sink } from '../context.js';
+import { contentVersion } from './content-version.js';
 
 export interface WebhookSinkOptions {
   url: string;
@@ -32,7 +33,9 @@ export function createWebhookSink(opts: WebhookSinkOptions): Sink {
       const headers: Record<string, string> = {
         ...opts.headers,
         'content-type': 'application/json',
-        'idempotency-key': article.id,
+        // Same article, same content: same key. A reprocessed article with changed text has a new one.
+        'idempotency-key': contentVersion(article),
+        'x-newsflow-article-id': article.id,
         'user-agent': 'newsflow-webhook',
       };
       if (opts.secret) headers['x-newsflow-signature'] = signBody(body, opts.secret);
