@@ -83,6 +83,9 @@ export const catalog = {
     queue: 'feed',
     schema: z.object({ feedUrl: z.string(), name: z.string().nullable() }),
     options: { ...retried(1, 0), removeOnComplete: { count: 200 }, removeOnFail: { count: 1000 } },
+    // A failed poll is not lost work: the schedule polls again (with backoff) and feed health
+    // keeps the reason. Warn, don't page anyone.
+    failureLevel: 'warn',
   },
   'article.fetch': {
     queue: 'page',
@@ -119,7 +122,10 @@ export const catalog = {
     schema: z.object({ sink: z.enum(SINK_NAMES), article: storedArticleSchema }),
     options: retried(10, 2_000),
   },
-} as const satisfies Record<string, { queue: string; schema: z.ZodType; options: DefaultJobOptions }>;
+} as const satisfies Record<
+  string,
+  { queue: string; schema: z.ZodType; options: DefaultJobOptions; failureLevel?: 'warn' | 'error' }
+>;
 
 export type JobName = keyof typeof catalog;
 export type QueueName = (typeof catalog)[JobName]['queue'];

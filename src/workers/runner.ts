@@ -107,7 +107,8 @@ export function startWorker(
     const final = err instanceof UnrecoverableError || job.attemptsMade >= maxAttempts;
     const fields = { queue, jobId: job.id, job: job.name, attempt: job.attemptsMade, reason: errorMessage(err) };
     if (final) {
-      opts.log.error(fields, 'job failed for good');
+      const entry = catalog[job.name as JobName] as { failureLevel?: 'warn' | 'error' } | undefined;
+      opts.log[entry?.failureLevel ?? 'error'](fields, 'job failed for good');
       opts.onSettled?.(queue, 'failed', job);
     } else {
       opts.log.warn(fields, 'job failed, will retry');
