@@ -162,6 +162,29 @@ export function registerOpsCommands(program: Command): void {
 
   registerFeedsCommands(program, withOps);
 
+  program
+    .command('backfill')
+    .description('fetch a feed now, queue its items (all of them with --reprocess) and show their progress until stored')
+    .argument('<feed-url>', 'feed URL (a site page that links to its feed works too)')
+    .option('--reprocess', 'queue every item again, even those already stored')
+    .option('--no-wait', 'queue and return without waiting')
+    .option('--timeout <duration>', 'stop waiting after this long', '10m')
+    .action(async (feedUrl: string, opts: { reprocess?: boolean; wait: boolean; timeout: string }) => {
+      const { parseDuration } = await import('../shared/config.js');
+      const { backfill } = await import('./backfill.js');
+      await withOps(program, async (ctx) => {
+        const result = await backfill(ctx, feedUrl, {
+          reprocess: Boolean(opts.reprocess),
+          wait: opts.wait,
+          timeoutMs: parseDuration(opts.timeout),
+          progress: process.stderr,
+        });
+        for (const f of result.failed) out(`failed ${f.id} in ${f.queue}: ${f.reason}`);
+        out(`queued ${result.queued}, stored ${result.stored}, failed ${result.failed.length}, pending ${result.pending}`);
+        if (result.failed.length || (opts.wait && result.pending)) process.exitCode = 1;
+      });
+    });
+
   const stories = program.command('stories').description('stories: articles from several outlets about one event');
   stories
     .command('list')

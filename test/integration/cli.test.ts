@@ -20,6 +20,7 @@ import { storedArticle } from '../helpers/articles.js';
 import { dropSchema, postgresAvailable, randomSchema, TEST_DATABASE_URL } from '../helpers/postgres.js';
 import { cleanupPrefix, randomPrefix, testRedis, TEST_REDIS_URL } from '../helpers/redis.js';
 import { writeConfig } from '../helpers/newsflow-process.js';
+import { startFixtureServer } from '../../src/demo/fixture-server.js';
 
 interface Run {
   code: number;
@@ -216,6 +217,47 @@ describe('newsflow CLI (real Redis)', { timeout: 90_000 }, () => {
       (await newsflow(['classify', '-', '--json', '--config', custom], { input: JSON.stringify({ title: 'Weekend bake', text: 'Mix the flour, butter and sugar, add eggs and bake.' }) })).stdout,
     );
     expect(tagged.topics[0].label).toBe('cooking');
+  });
+
+  it('backfills a feed with progress until stored, and reprocesses on request', async () => {
+    const fixtures = await startFixtureServer({
+      '/feeds/': packagePath('fixtures', 'demo', 'feeds'),
+      '/news/': packagePath('fixtures', 'demo', 'pages'),
+      '/pages/': packagePath('fixtures', 'pages'),
+    });
+    const bfPrefix = randomPrefix('backfill');
+    const settings = {
+      redis: { prefix: bfPrefix },
+      network: { allow: ['127.0.0.1'] },
+      fetch: { perHost: { concurrency: 8, minInterval: 0 } },
+      sinks: { jsonl: { path: join(dir, 'backfill.jsonl') } },
+    };
+    const bfConfig = writeConfig(dir, settings);
+    const pipeline = await startPipeline({
+      config: parseConfig(settings, 'test', {}),
+      redisUrl: TEST_REDIS_URL,
+      log: silentLogger,
+      roles: ['fetch', 'extract', 'classify', 'store'],
+      schedules: false,
+    });
+    try {
+      const feedUrl = `${fixtures.baseUrl}/feeds/the-week.atom`;
+      const first = await newsflow(['backfill', feedUrl, '--config', bfConfig]);
+      expect(first.code).toBe(0);
+      expect(first.stdout).toContain('queued 3, stored 3, failed 0, pending 0');
+      expect(first.stderr).toContain('3/3 done: 3 stored, 0 failed');
+      const again = await newsflow(['backfill', feedUrl, '--config', bfConfig]);
+      expect(again.stdout).toContain('queued 0, stored 0');
+      const reprocess = await newsflow(['backfill', feedUrl, '--reprocess', '--config', bfConfig]);
+      expect(reprocess.code).toBe(0);
+      expect(reprocess.stdout).toContain('queued 3, stored 3');
+      const noWait = await newsflow(['backfill', `${fixtures.baseUrl}/feeds/science-desk.json`, '--no-wait', '--config', bfConfig]);
+      expect(noWait.stdout).toContain('queued 1, stored 0, failed 0, pending 1');
+    } finally {
+      await pipeline.stop();
+      await fixtures.close();
+      await cleanupPrefix(redis, bfPrefix);
+    }
   });
 
   it.skipIf(!pgUp)('exports stored articles from PostgreSQL as JSONL and CSV', async () => {

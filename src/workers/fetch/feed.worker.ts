@@ -12,7 +12,7 @@ import { randomBytes } from 'node:crypto';
 import { DelayedError } from 'bullmq';
 import { errorMessage, PermanentError, RetryableError } from '../../shared/errors.js';
 import { feedId } from '../../shared/keys.js';
-import { next, type NextJob } from '../../queues/factory.js';
+import { next, type NextJob, type QueueSet } from '../../queues/factory.js';
 import { SINK_NAMES } from '../../queues/catalog.js';
 import type { Handler, JobContext } from '../runner.js';
 import type { PipelineDeps } from '../context.js';
@@ -137,7 +137,7 @@ async function pollFeed(deps: PipelineDeps, gate: ReturnType<typeof hostGateFor>
       },
       opts,
     );
-  if (changed.length) await clearFinishedDownstream(deps, changed.map((c) => c.id));
+  if (changed.length) await clearFinishedDownstream(deps.queues, changed.map((c) => c.id));
   // A changed item's page job id carries its content hash, so it runs although `page-<id>` ran.
   const jobs = [...fresh.map((c) => toJob(c)), ...changed.map((c) => toJob(c, { jobId: `page-${c.id}-${c.hash}` }))];
   if (jobs.length) await ctx.enqueue(jobs);
@@ -205,12 +205,12 @@ async function recordFailure(deps: PipelineDeps, p: PollInput, err: unknown): Pr
  * would stop at the first stage whose finished job is still kept. Removing those jobs (an active
  * one is locked and stays) lets the new version run through; the sinks upsert by article id.
  */
-async function clearFinishedDownstream(deps: PipelineDeps, ids: string[]): Promise<void> {
+export async function clearFinishedDownstream(queues: QueueSet, ids: string[]): Promise<void> {
   const removals: Promise<unknown>[] = [];
   for (const id of ids) {
-    removals.push(deps.queues.get('extract').remove(`extract-${id}`));
-    removals.push(deps.queues.get('classify').remove(`classify-${id}`));
-    for (const sink of SINK_NAMES) removals.push(deps.queues.get('store').remove(`store-${sink}-${id}`));
+    removals.push(queues.get('extract').remove(`extract-${id}`));
+    removals.push(queues.get('classify').remove(`classify-${id}`));
+    for (const sink of SINK_NAMES) removals.push(queues.get('store').remove(`store-${sink}-${id}`));
   }
   await Promise.all(removals.map((r) => r.catch(() => 0)));
 }
