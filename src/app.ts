@@ -68,8 +68,9 @@ export async function startPipeline(opts: PipelineOptions): Promise<Pipeline> {
   const { config, log } = opts;
   const roles = new Set(opts.roles ?? ROLES);
   const prefix = config.redis.prefix;
-  const connection = createRedis(opts.redisUrl, 'worker', 'newsflow-workers');
-  const redis = createRedis(opts.redisUrl, 'worker', 'newsflow-state');
+  const onRedisError = (err: Error) => log.warn({ err: err.message }, 'Redis connection problem; reconnecting');
+  const connection = createRedis(opts.redisUrl, 'worker', 'newsflow-workers', onRedisError);
+  const redis = createRedis(opts.redisUrl, 'worker', 'newsflow-state', onRedisError);
   const tracing = await startTracing();
   if (tracing) log.info({ endpoint: otlpEndpoint() }, 'OpenTelemetry tracing on');
   const queues = createQueues(connection, prefix, log, tracing?.telemetry);

@@ -6,11 +6,11 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, mkdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { Redis } from 'ioredis';
 import { parseConfig } from '../shared/config.js';
 import { createLogger } from '../shared/logger.js';
 import { packagePath } from '../shared/paths.js';
 import { ensureRedis } from '../shared/redis-server.js';
+import { createRedis, deleteKeysWithPrefix } from '../shared/redis.js';
 import { startPipeline, type Pipeline } from '../app.js';
 import { QUEUE_NAMES } from '../queues/catalog.js';
 import { enqueue, next } from '../queues/factory.js';
@@ -56,7 +56,8 @@ export async function runDemoPipeline(opts: DemoOptions): Promise<DemoResult> {
     '/news/': packagePath('fixtures', 'demo', 'pages'),
     '/pages/': packagePath('fixtures', 'pages'),
   });
-  const prefix = `newsflow-demo-${randomBytes(4).toString('hex')}`;
+  // Hash-tagged, so the demo runs on Redis Cluster too (REDIS_URL=redis-cluster://...).
+  const prefix = `{newsflow-demo-${randomBytes(4).toString('hex')}}`;
   const config = parseConfig(
     {
       redis: { prefix },
@@ -137,14 +138,9 @@ function uniqueIds(articles: StoredArticle[]): boolean {
 }
 
 async function deletePrefix(url: string, prefix: string): Promise<void> {
-  const redis = new Redis(url, { maxRetriesPerRequest: 1 });
+  const redis = createRedis(url, 'worker', 'newsflow-demo-cleanup');
   try {
-    let cursor = '0';
-    do {
-      const [nextCursor, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 500);
-      cursor = nextCursor;
-      if (keys.length) await redis.del(...keys);
-    } while (cursor !== '0');
+    await deleteKeysWithPrefix(redis, `${prefix}:`);
   } finally {
     redis.disconnect();
   }

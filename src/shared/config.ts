@@ -6,6 +6,7 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { watchTopicSchema } from '../workers/classify/watch-topics.js';
 import { packagePath } from './paths.js';
+import { isClusterUrl, isHashTagged } from './redis.js';
 
 /** "90s", "15m", "2h", "1d" or a number of seconds → milliseconds. */
 export function parseDuration(value: string | number): number {
@@ -194,6 +195,11 @@ export function parseConfig(raw: unknown, source = 'config', env: NodeJS.Process
     config.sinks.postgres.url = env.DATABASE_URL;
   }
   if (config.sinks.webhook && env.WEBHOOK_SECRET) config.sinks.webhook.secret = env.WEBHOOK_SECRET;
+  if (config.redis.url && isClusterUrl(config.redis.url) && !isHashTagged(config.redis.prefix)) {
+    throw new ConfigError(source, [
+      `redis.prefix: "${config.redis.prefix}" must be hash-tagged on Redis Cluster, e.g. "{${config.redis.prefix}}" (or NEWSFLOW_PREFIX)`,
+    ]);
+  }
   return config;
 }
 
