@@ -17,6 +17,14 @@ export function extractHandler(deps: PipelineDeps): Handler<'article.extract'> {
     if (!extractor) throw new Error('extract handler started without an extractor');
     const body = await deps.redis.getBuffer(payload.bodyKey);
     if (!body) {
+      // A replay of a job that got as far as handing over (the body is deleted only after the
+      // classify job is queued) but whose completion never reached Redis: a worker killed or
+      // Redis gone between the two. Its work is done.
+      const handedOver = await deps.queues.get('classify').getJobState(`classify-${payload.id}`);
+      if (handedOver !== 'unknown') {
+        log.info({ url: payload.url, classify: handedOver }, 'already extracted (replayed job): nothing to do');
+        return;
+      }
       throw new PermanentError(
         'body_missing',
         `page body for ${payload.url} is gone (expired or deleted); re-queue the article to fetch it again`,
