@@ -20,7 +20,7 @@ const RULES: Rule[] = [
   {
     reason: 'cta',
     maxWords: 60,
-    re: /(?:sign up|subscribe|register)\b.{0,60}\b(?:newsletter|inbox)|(?:delivered|sent|straight|directly)\b.{0,30}\bto your inbox|in your inbox|newsletter\b.{0,80}\b(?:sign up|subscribe)|(?:download|get) (?:our|the) (?:free )?app\b|^join\b.{0,40}\bfor (?:access|free)\b|please enter a valid email|(?:create|with) (?:a free |an |your )?account\b.{0,30}\bfree\b|already (?:have an account|a subscriber)|follow us on|support (?:our|independent) journalism|become a (?:member|subscriber|supporter)\b|(?:inscrivez-vous|abonnez-vous) à (?:notre|la|nos) newsletter|newsletter abonnieren|melden sie sich .{0,40}newsletter an|suscríbete a (?:nuestro|nuestra|la)|recibe .{0,40}(?:boletín|newsletter)/iu,
+    re: /(?:sign up|subscribe|register)\b.{0,60}\b(?:newsletter|inbox)|(?:delivered|sent|straight|directly)\b.{0,30}\bto your inbox|in your inbox|newsletter\b.{0,80}\b(?:sign up|subscribe)|(?:download|get) (?:our|the) (?:free )?app\b|^join\b.{0,40}\bfor (?:access|free)\b|please enter a valid email|(?:create|with) (?:a free |an |your )?account\b.{0,30}\bfree\b|already (?:have an account|a subscriber)|^(?:was this (?:article|page|post) (?:helpful|useful)|war (?:der|dieser) artikel (?:hilfreich|nützlich)|cet article vous a-t-il été utile|¿(?:te|le) (?:ha resultado|resultó) útil)|(?:vergiss|vergessen sie) nicht,? (?:ihn |es )?zu teilen|share this (?:article|story|post)\b|partagez cet article|comparte (?:este|esta) (?:artículo|nota|noticia)|follow us on|support (?:our|independent) journalism|become a (?:member|subscriber|supporter)\b|(?:inscrivez-vous|abonnez-vous) à (?:notre|la|nos) newsletter|newsletter abonnieren|melden sie sich .{0,40}newsletter an|suscríbete a (?:nuestro|nuestra|la)|recibe .{0,40}(?:boletín|newsletter)/iu,
   },
   {
     reason: 'ad-label',
@@ -39,21 +39,27 @@ const RULES: Rule[] = [
     // "He spoke to Reuters." is a sentence, not a credit.
     unless: /[.!?]["”»]?$/u,
   },
+  {
+    reason: 'credit',
+    maxWords: 6,
+    // "AFP / MARCO BERTORELLO", "Bundesregierung/Steffen Kugler": who took the picture.
+    re: /^\p{Lu}[\p{L}.'’ -]*\s?\/\s?\p{Lu}[\p{L}.'’ -]*$/u,
+  },
   { reason: 'url', maxWords: 1, re: /^(?:https?:\/\/|www\.)\S+$/iu },
   {
     reason: 'trailer',
     maxWords: 30,
-    re: /^(?:source link|source:? .{0,40}\blink$|read (?:the )?original|view original|originally (?:published|appeared)|this (?:article|story|post) (?:was |is )?(?:originally |first )?(?:published|appeared|republished)|republished (?:from|with)|lire l['’]article original|(?:dieser )?artikel erschien (?:zuerst|ursprünglich)|zum originalartikel|leer (?:el )?artículo original|publicado originalmente)/iu,
+    re: /^(?:source link|source:? .{0,40}\blink$|read (?:the )?original(?: article| story)?\W*$|view original|lire l['’]article original|zum originalartikel|leer (?:el )?artículo original)/iu,
   },
   {
     reason: 'read-more',
     maxWords: 30,
-    re: /^(?:read more|related|see also|also read|read also|more on this|read next|further reading|lire aussi|à lire aussi|voir aussi|lesen sie auch|mehr zum thema|siehe auch|lee también|leer más|te puede interesar|ver también|relacionado)\s*(?::|\||»|>|–|—|-)/iu,
+    re: /^(?:read more|related|see also|also read|read also|more on this|read next|further reading|you (?:might|may) also like|recommended(?: for you)?|lire aussi|à lire aussi|voir aussi|à voir aussi|sur le même sujet|vous aimerez aussi|lesen sie (?:auch|mehr)|mehr zum thema|siehe auch|auch interessant|das könnte (?:sie|dich) auch interessieren|das thema könnte (?:sie|dich) auch interessieren|weitere artikel|lee también|lea también|lee más|lea más|vea también|ver también|(?:también )?(?:te|le) puede interesar|leer más|relacionad[oa]s?|noticias relacionadas|leggi anche|leia também)\s*(?::|\||»|>|–|—|-)/iu,
   },
   {
     reason: 'read-more',
     maxWords: 4,
-    re: /^(?:read more|related(?: (?:articles|stories|content|coverage))?|more stories|lire aussi|à lire aussi|weiterlesen|mehr zum thema|lee también|leer más|noticias relacionadas)\W*$/iu,
+    re: /^(?:read more|related(?: (?:articles|stories|posts|content|coverage))?|more stories|you (?:might|may) also like|lire aussi|à lire aussi|sur le même sujet|weiterlesen|mehr zum thema|siehe auch|auch interessant|das könnte (?:sie|dich) auch interessieren|lee también|lea también|leer más|vea también|noticias relacionadas|(?:también )?(?:te|le) puede interesar)\W*$/iu,
   },
   {
     reason: 'copyright',
