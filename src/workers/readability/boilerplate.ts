@@ -26,6 +26,14 @@ const TOKENS = new Set([
 /** Joined neighbours, so `sign-up` and `signUp` count as `signup`. */
 const PAIRS = new Set(['signup', 'readmore', 'readnext', 'mostread', 'mostpopular', 'sronly', 'visuallyhidden', 'screenreader', 'sharetools', 'sharebar', 'adslot', 'adunit']);
 const AUTHOR_BOX = new Set(['bio', 'info', 'card', 'box', 'about', 'details', 'profile', 'footer', 'description']);
+/** On a paragraph or heading itself, only these say boilerplate (`js_readmore`, `subheading-nav` do not). */
+const TEXT_BLOCK_TOKENS = new Set([
+  'newsletter', 'newsletters', 'subscribe', 'subscription', 'signup', 'promo', 'promotion', 'promotional',
+  'promoted', 'sponsor', 'sponsored', 'advert', 'advertisement', 'advertising', 'ad', 'ads', 'credit',
+  'credits', 'byline', 'bio', 'biography', 'share', 'sharing', 'social', 'related', 'recommended', 'outbrain',
+  'taboola', 'sronly', 'visuallyhidden', 'screenreader', 'gating', 'caption',
+]);
+const TEXT_BLOCKS = new Set(['p', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'blockquote', 'pre']);
 const ROLES = new Set(['complementary', 'navigation', 'banner', 'contentinfo', 'dialog', 'search', 'menu', 'toolbar']);
 const TAGS = new Set(['nav', 'aside', 'form', 'dialog', 'menu', 'footer', 'button', 'input', 'select', 'textarea']);
 
@@ -49,8 +57,10 @@ export function structuralReason(el: Element): string | null {
   const tokens = signatureTokens(el);
   // A figure's own caption describes the article's picture; only its credit goes.
   const captionOk = el.closest('figcaption') !== null;
+  const textBlock = TEXT_BLOCKS.has(tag);
   for (let i = 0; i < tokens.length; i++) {
     const t = tokens[i]!;
+    if (textBlock && !TEXT_BLOCK_TOKENS.has(t) && !TEXT_BLOCK_TOKENS.has(t + (tokens[i + 1] ?? ''))) continue;
     if (TOKENS.has(t) && !(captionOk && t.startsWith('caption'))) return `token:${t}`;
     const pair = t + (tokens[i + 1] ?? '');
     if (PAIRS.has(pair)) return `token:${pair}`;
@@ -73,27 +83,42 @@ export function removeStructuralBoilerplate(root: Element, maxShare = 0.4): stri
   const removed: string[] = [];
   const mayRemove = (el: Element): boolean => {
     if (total >= 200 && textLength(el) > total * maxShare) return false;
+    // Several real paragraphs that are not a list of links: content, whatever the class says.
     let long = 0;
-    for (const p of el.querySelectorAll('p')) if ((p.textContent ?? '').length > 150 && ++long > 2) return false;
+    for (const p of el.querySelectorAll('p')) if ((p.textContent ?? '').length > 80) long++;
+    if (long >= 3 && linkShare(el) < 0.3) return false;
     return !el.querySelector(`[${KEEP_ATTR}]`);
   };
-  const visit = (el: Element): void => {
+  // A reason found on a wrapper too big to remove is not applied inside it either
+  // (a live blog's `comments` container and each `comment` entry in it).
+  const family = (reason: string) => reason.replace(/s$/, '');
+  const visit = (el: Element, spared: ReadonlySet<string>): void => {
     for (let c = el.firstElementChild; c; ) {
       const next = c.nextElementSibling;
-      const reason = c.hasAttribute(KEEP_ATTR) ? null : structuralReason(c);
-      if (reason && mayRemove(c)) {
+      if (c.hasAttribute(KEEP_ATTR)) {
+        c = next;
+        continue;
+      }
+      const reason = structuralReason(c);
+      if (reason && !spared.has(family(reason)) && mayRemove(c)) {
         removed.push(reason);
         c.remove();
-      } else if (!c.hasAttribute(KEEP_ATTR)) visit(c);
+      } else visit(c, reason ? new Set([...spared, family(reason)]) : spared);
       c = next;
     }
   };
-  visit(root);
+  visit(root, new Set());
   return removed;
 }
 
 const isKept = (b: Block) =>
   b.nodes.some((n) => n.nodeType === 1 && ((n as Element).closest(`[${KEEP_ATTR}]`) || (n as Element).querySelector(`[${KEEP_ATTR}]`)));
+
+function linkShare(el: Element): number {
+  let linked = 0;
+  for (const a of el.querySelectorAll('a')) linked += textLength(a);
+  return linked / Math.max(1, textLength(el));
+}
 
 /**
  * A paragraph that is nothing but a link and reads like a headline (no closing punctuation)
