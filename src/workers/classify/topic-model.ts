@@ -1,6 +1,7 @@
-// The topic model: hashed TF-IDF over word uni+bigrams (sublinear tf, L2-normalised) feeding a
-// multinomial logistic regression trained by SGD. Training and prediction are pure; the model is
-// a plain JSON object (weights quantised to int8 and base64-packed to keep the file small).
+// The topic model: hashed TF-IDF features (word uni+bigrams and, optionally, character n-grams
+// inside words in a second hashed block) feeding a multinomial logistic regression trained by SGD.
+// Training and prediction are pure; the model is a plain JSON object (int8 weights with one scale
+// per label, stored only for the buckets training kept, base64-packed to keep the file small).
 import { fnv1a, fromBase64Int8, fromBase64Uint8, STOPWORDS, toBase64, tokenize } from './text.js';
 
 export interface TopicRow {
@@ -10,9 +11,23 @@ export interface TopicRow {
   weight?: number;
 }
 
-export interface TrainOptions {
-  /** log2 of the number of feature buckets; 2^18 keeps collisions rare and the file ~2 MB. */
-  hashBits?: number;
+/** How text becomes features. Stored in the model, so prediction always sees what training saw. */
+export interface FeatureConfig {
+  /** log2 of the number of word buckets (unigrams and bigrams). */
+  hashBits: number;
+  /** Character n-gram lengths [min, max] inside space-padded words; null for words only. */
+  charNgrams: [number, number] | null;
+  /** log2 of the number of character buckets (a block of its own after the word block). */
+  charHashBits: number;
+  /** Weight of the character block against the word block; each block is L2-normalised first. */
+  charWeight: number;
+  /** A first line of at most 300 characters (a title) counts this many times. */
+  titleWeight: number;
+  /** Fold every digit to 0, so "2004" and "1998" share a feature. */
+  foldDigits: boolean;
+}
+
+export interface TrainOptions extends Partial<FeatureConfig> {
   /** Buckets seen in fewer training documents are dropped (noise, and smaller files). */
   minDf?: number;
   epochs?: number;
@@ -28,46 +43,116 @@ export interface TrainOptions {
    * words concentrated in one class count up to 1 + w times more. It helps most with few rows.
    */
   supervisedWeight?: number;
+  /** Rescale row weights so that every label carries the same total weight in the loss. */
+  balanceClasses?: boolean;
   /** Free-form provenance stored in the model. */
   meta?: Record<string, unknown>;
 }
 
-export interface TopicModel {
+/** The first format: word features only, one weight scale, a dense weight matrix. Still loads. */
+export interface TopicModelV1 {
   format: 'newsflow-topics';
   version: 1;
   algorithm: 'logreg' | 'nb';
   labels: string[];
   hashBits: number;
-  /** Per bucket term weight (idf x class gain), quantised: weight = byte / idfScale; 0 = unused. */
   idf: string;
   idfScale: number;
-  /** Row-major [bucket][label] int8 weights; real weight = byte * weightScale. */
   weights: string;
   weightScale: number;
   bias: number[];
   meta: Record<string, unknown>;
 }
 
+export interface TopicModelV2 {
+  format: 'newsflow-topics';
+  version: 2;
+  algorithm: 'logreg' | 'nb';
+  labels: string[];
+  features: FeatureConfig;
+  /** Per bucket (word block, then character block) term weight, uint8: weight = byte / idfScale; 0 = unused. */
+  idf: string;
+  idfScale: number;
+  /** int8 rows [bucket][label] for the buckets with idf > 0, in bucket order; weight = byte * weightScales[label]. */
+  weights: string;
+  weightScales: number[];
+  bias: number[];
+  meta: Record<string, unknown>;
+}
+
+export type TopicModel = TopicModelV1 | TopicModelV2;
+
 export interface TopicPrediction {
   label: string;
   score: number;
 }
 
+const DEFAULT_FEATURES: FeatureConfig = {
+  hashBits: 18,
+  charNgrams: null,
+  charHashBits: 18,
+  charWeight: 1,
+  titleWeight: 1,
+  foldDigits: false,
+};
+const TITLE_MAX = 300;
+const BIGRAM_SEED = 0x9e3779b1;
+const CHAR_SEED = 0x85ebca6b;
 
-/** Feature buckets (possibly repeated) for one text: unigrams plus bigrams of adjacent words. */
+const bucketCount = (f: FeatureConfig): number => (1 << f.hashBits) + (f.charNgrams ? 1 << f.charHashBits : 0);
+
+/** Word buckets (possibly repeated) for one text: unigrams plus bigrams of adjacent words. */
 export function featureHashes(text: string, hashBits: number): number[] {
-  const mask = (1 << hashBits) - 1;
-  const toks = tokenize(text);
   const out: number[] = [];
+  wordFeatures(tokenize(text), hashBits, (h) => out.push(h));
+  return out;
+}
+
+function wordFeatures(toks: readonly string[], hashBits: number, emit: (h: number) => void): void {
+  const mask = (1 << hashBits) - 1;
   let prev: string | null = null;
   for (const t of toks) {
     const stop = STOPWORDS.has(t);
-    if (!stop && t.length > 1) out.push(fnv1a(t) & mask);
+    if (!stop && t.length > 1) emit(fnv1a(t) & mask);
     // A bigram of two function words ("of the") carries no topic; one content word is enough.
-    if (prev !== null && !(stop && STOPWORDS.has(prev))) out.push(fnv1a(prev + ' ' + t, 0x9e3779b1) & mask);
+    if (prev !== null && !(stop && STOPWORDS.has(prev))) emit(fnv1a(prev + ' ' + t, BIGRAM_SEED) & mask);
     prev = t;
   }
-  return out;
+}
+
+/** Character n-grams of " word " hashed incrementally (FNV-1a), without building substrings. */
+function charFeatures(toks: readonly string[], f: FeatureConfig, emit: (h: number) => void): void {
+  const [lo, hi] = f.charNgrams!;
+  const offset = 1 << f.hashBits;
+  const mask = (1 << f.charHashBits) - 1;
+  for (const t of toks) {
+    const s = ' ' + t + ' ';
+    for (let i = 0; i + lo <= s.length; i++) {
+      let h = CHAR_SEED;
+      for (let j = i; j < s.length && j - i < hi; j++) {
+        h = Math.imul(h ^ s.charCodeAt(j), 0x01000193);
+        if (j - i + 1 >= lo) emit(offset + ((h >>> 0) & mask));
+      }
+    }
+  }
+}
+
+/** Feature bucket -> (weighted) count for one text. */
+export function featureCounts(text: string, f: FeatureConfig): Map<number, number> {
+  const counts = new Map<number, number>();
+  const addPart = (part: string, w: number) => {
+    let toks = tokenize(part);
+    if (f.foldDigits) toks = toks.map((t) => t.replace(/\d/g, '0'));
+    const emit = (h: number) => counts.set(h, (counts.get(h) ?? 0) + w);
+    wordFeatures(toks, f.hashBits, emit);
+    if (f.charNgrams) charFeatures(toks, f, emit);
+  };
+  const nl = text.indexOf('\n');
+  if (f.titleWeight !== 1 && nl > 0 && nl <= TITLE_MAX) {
+    addPart(text.slice(0, nl), f.titleWeight);
+    addPart(text.slice(nl + 1), 1);
+  } else addPart(text, 1);
+  return counts;
 }
 
 interface SparseVec {
@@ -75,27 +160,27 @@ interface SparseVec {
   val: Float32Array;
 }
 
-function termCounts(text: string, hashBits: number): Map<number, number> {
-  const counts = new Map<number, number>();
-  for (const h of featureHashes(text, hashBits)) counts.set(h, (counts.get(h) ?? 0) + 1);
-  return counts;
-}
-
-/** Sublinear tf times idf, L2-normalised; buckets with idf 0 are dropped. */
-function vectorize(counts: Map<number, number>, idf: ArrayLike<number>): SparseVec {
+/** Sublinear tf times idf; each block L2-normalised, the character block scaled, then the whole. */
+function vectorize(counts: Map<number, number>, idf: (h: number) => number, f: FeatureConfig): SparseVec {
   const idx: number[] = [];
   const val: number[] = [];
-  let norm = 0;
+  const wordB = 1 << f.hashBits;
+  let wordNorm = 0;
+  let charNorm = 0;
   for (const [h, c] of counts) {
-    const w = idf[h] ?? 0;
+    const w = idf(h);
     if (w === 0) continue;
     const v = (1 + Math.log(c)) * w;
     idx.push(h);
     val.push(v);
-    norm += v * v;
+    if (h < wordB) wordNorm += v * v;
+    else charNorm += v * v;
   }
-  norm = Math.sqrt(norm) || 1;
-  return { idx: Int32Array.from(idx), val: Float32Array.from(val, (v) => v / norm) };
+  const ws = wordNorm > 0 ? 1 / Math.sqrt(wordNorm) : 0;
+  const cs = charNorm > 0 ? f.charWeight / Math.sqrt(charNorm) : 0;
+  const total = Math.sqrt((ws > 0 ? 1 : 0) + (cs > 0 ? f.charWeight * f.charWeight : 0)) || 1;
+  for (let i = 0; i < idx.length; i++) val[i] = (val[i]! * (idx[i]! < wordB ? ws : cs)) / total;
+  return { idx: Int32Array.from(idx), val: Float32Array.from(val) };
 }
 
 function mulberry32(seed: number): () => number {
@@ -120,18 +205,29 @@ function softmaxInPlace(z: Float64Array): void {
   for (let i = 0; i < z.length; i++) z[i] = z[i]! / sum;
 }
 
-export function trainTopicModel(rows: readonly TopicRow[], opts: TrainOptions = {}): TopicModel {
-  const hashBits = opts.hashBits ?? 18;
+export function trainTopicModel(rows: readonly TopicRow[], opts: TrainOptions = {}): TopicModelV2 {
+  const features: FeatureConfig = {
+    hashBits: opts.hashBits ?? DEFAULT_FEATURES.hashBits,
+    charNgrams: opts.charNgrams ?? DEFAULT_FEATURES.charNgrams,
+    charHashBits: opts.charHashBits ?? DEFAULT_FEATURES.charHashBits,
+    charWeight: opts.charWeight ?? DEFAULT_FEATURES.charWeight,
+    titleWeight: opts.titleWeight ?? DEFAULT_FEATURES.titleWeight,
+    foldDigits: opts.foldDigits ?? DEFAULT_FEATURES.foldDigits,
+  };
+  for (const bits of [features.hashBits, features.charHashBits]) {
+    if (bits < 10 || bits > 22) throw new RangeError(`hashBits and charHashBits must be 10..22, got ${bits}`);
+  }
+  const cn = features.charNgrams;
+  if (cn && !(cn[0] >= 1 && cn[1] >= cn[0] && cn[1] <= 8)) throw new RangeError(`charNgrams must be [min, max] within 1..8`);
   const minDf = opts.minDf ?? 2;
   const algorithm = opts.algorithm ?? 'logreg';
-  if (hashBits < 10 || hashBits > 24) throw new RangeError(`hashBits must be 10..24, got ${hashBits}`);
   const labels = [...new Set(rows.map((r) => r.label))].sort();
   if (labels.length < 2) throw new Error(`need at least two labels to train, got ${labels.length}`);
   const K = labels.length;
-  const B = 1 << hashBits;
+  const B = bucketCount(features);
   const labelIndex = new Map(labels.map((l, i) => [l, i]));
 
-  const counts = rows.map((r) => termCounts(r.text, hashBits));
+  const counts = rows.map((r) => featureCounts(r.text, features));
   const df = new Uint32Array(B);
   for (const c of counts) for (const h of c.keys()) df[h]!++;
   const N = rows.length;
@@ -146,33 +242,48 @@ export function trainTopicModel(rows: readonly TopicRow[], opts: TrainOptions = 
   }
   const idfScale = 255 / (maxIdf || 1);
   const idf = Uint8Array.from(raw, (v) => (v === 0 ? 0 : Math.max(1, Math.round(v * idfScale))));
-  const idfReal = Float32Array.from(idf, (q) => q / idfScale);
-  const X = counts.map((c) => vectorize(c, idfReal));
-  const sw = rows.map((r) => r.weight ?? 1);
+  const X = counts.map((c) => vectorize(c, (h) => idf[h]! / idfScale, features));
+  let sw = rows.map((r) => r.weight ?? 1);
+  if (opts.balanceClasses) sw = balance(sw, y, K);
 
   const W = new Float32Array(B * K);
   const bias = new Float64Array(K);
   if (algorithm === 'nb') trainNb(X, y, K, W, bias);
   else trainLogreg(X, y, sw, K, W, bias, opts);
 
-  let maxAbs = 0;
-  for (const w of W) maxAbs = Math.max(maxAbs, Math.abs(w));
-  const weightScale = maxAbs / 127 || 1;
-  const q = new Int8Array(B * K);
-  for (let i = 0; i < W.length; i++) q[i] = Math.round(W[i]! / weightScale);
+  // Only buckets that survived minDf carry weights; one int8 scale per label.
+  const used: number[] = [];
+  for (let h = 0; h < B; h++) if (idf[h]! > 0) used.push(h);
+  const weightScales = labels.map((_, k) => {
+    let maxAbs = 0;
+    for (const h of used) maxAbs = Math.max(maxAbs, Math.abs(W[h * K + k]!));
+    return maxAbs / 127 || 1;
+  });
+  const q = new Int8Array(used.length * K);
+  used.forEach((h, r) => {
+    for (let k = 0; k < K; k++) q[r * K + k] = Math.round(W[h * K + k]! / weightScales[k]!);
+  });
   return {
     format: 'newsflow-topics',
-    version: 1,
+    version: 2,
     algorithm,
     labels,
-    hashBits,
+    features,
     idf: toBase64(idf),
     idfScale,
     weights: toBase64(q),
-    weightScale,
+    weightScales,
     bias: Array.from(bias, (b) => Math.round(b * 1e4) / 1e4),
     meta: { rows: N, trainedAt: new Date().toISOString(), ...opts.meta },
   };
+}
+
+/** Row weights rescaled so each label's total equals the mean label total. */
+function balance(sw: number[], y: number[], K: number): number[] {
+  const totals = new Float64Array(K);
+  sw.forEach((w, n) => (totals[y[n]!]! += w));
+  const mean = totals.reduce((a, b) => a + b, 0) / K;
+  return sw.map((w, n) => (w * mean) / totals[y[n]!]!);
 }
 
 /** Per-bucket multiplier from how concentrated a term's documents are in one class. */
@@ -287,11 +398,13 @@ function trainNb(X: SparseVec[], y: number[], K: number, W: Float32Array, bias: 
 
 interface LoadedModel {
   labels: string[];
-  hashBits: number;
+  features: FeatureConfig;
   idf: Uint8Array;
-  weights: Int8Array;
-  weightScale: number;
   idfScale: number;
+  /** Bucket -> row of `weights`, -1 when the bucket has none. */
+  rowOf: Int32Array;
+  weights: Int8Array;
+  weightScales: Float64Array;
   bias: number[];
   algorithm: 'logreg' | 'nb';
 }
@@ -299,26 +412,45 @@ interface LoadedModel {
 // Decoding base64 costs ~10 ms per model; do it once per model object.
 const loaded = new WeakMap<TopicModel, LoadedModel>();
 
+function decode(model: TopicModel): LoadedModel {
+  const K = model.labels.length;
+  const common = { labels: model.labels, idfScale: model.idfScale, bias: model.bias, algorithm: model.algorithm };
+  if (model.version === 1) {
+    const features: FeatureConfig = { ...DEFAULT_FEATURES, hashBits: model.hashBits };
+    const B = bucketCount(features);
+    const m: LoadedModel = {
+      ...common,
+      features,
+      idf: fromBase64Uint8(model.idf),
+      rowOf: Int32Array.from({ length: B }, (_, h) => h),
+      weights: fromBase64Int8(model.weights),
+      weightScales: new Float64Array(K).fill(model.weightScale),
+    };
+    if (m.idf.length !== B || m.weights.length !== B * K) throw new Error('topic model is corrupt: array sizes do not match hashBits and labels');
+    return m;
+  }
+  const idf = fromBase64Uint8(model.idf);
+  const B = bucketCount(model.features);
+  if (idf.length !== B) throw new Error('topic model is corrupt: idf size does not match its feature config');
+  const rowOf = new Int32Array(B).fill(-1);
+  let rows = 0;
+  for (let h = 0; h < B; h++) if (idf[h]! > 0) rowOf[h] = rows++;
+  const weights = fromBase64Int8(model.weights);
+  if (weights.length !== rows * K || model.weightScales.length !== K) {
+    throw new Error('topic model is corrupt: weight rows do not match the used buckets and labels');
+  }
+  return { ...common, features: model.features, idf, rowOf, weights, weightScales: Float64Array.from(model.weightScales) };
+}
+
 function load(model: TopicModel): LoadedModel {
   let m = loaded.get(model);
   if (!m) {
-    if (model.format !== 'newsflow-topics' || model.version !== 1) {
-      throw new Error(`not a newsflow topic model (format ${String(model.format)} v${String(model.version)})`);
+    const { format, version } = model as { format?: unknown; version?: unknown };
+    if (format !== 'newsflow-topics') throw new Error(`not a newsflow topic model (format ${String(format)})`);
+    if (version !== 1 && version !== 2) {
+      throw new Error(`topic model version ${String(version)} is not supported (this newsflow reads versions 1 and 2); retrain it with \`newsflow train\``);
     }
-    m = {
-      labels: model.labels,
-      hashBits: model.hashBits,
-      idf: fromBase64Uint8(model.idf),
-      weights: fromBase64Int8(model.weights),
-      weightScale: model.weightScale,
-      idfScale: model.idfScale,
-      bias: model.bias,
-      algorithm: model.algorithm,
-    };
-    const B = 1 << m.hashBits;
-    if (m.idf.length !== B || m.weights.length !== B * m.labels.length) {
-      throw new Error('topic model is corrupt: array sizes do not match hashBits and labels');
-    }
+    m = decode(model);
     loaded.set(model, m);
   }
   return m;
@@ -328,25 +460,15 @@ function load(model: TopicModel): LoadedModel {
 export function predictTopics(model: TopicModel, text: string): TopicPrediction[] {
   const m = load(model);
   const K = m.labels.length;
-  const counts = termCounts(text, m.hashBits);
+  const x = vectorize(featureCounts(text, m.features), (h) => m.idf[h]! / m.idfScale, m.features);
   const z = new Float64Array(K);
   for (let k = 0; k < K; k++) z[k] = m.bias[k]!;
-  let norm = 0;
-  const feats: [number, number][] = [];
-  for (const [h, c] of counts) {
-    const q = m.idf[h]!;
-    if (q === 0) continue;
-    const v = (1 + Math.log(c)) * (q / m.idfScale);
-    feats.push([h, v]);
-    norm += v * v;
+  for (let f = 0; f < x.idx.length; f++) {
+    const base = m.rowOf[x.idx[f]!]! * K;
+    const v = x.val[f]!;
+    for (let k = 0; k < K; k++) z[k] = z[k]! + m.weights[base + k]! * m.weightScales[k]! * v;
   }
-  norm = Math.sqrt(norm) || 1;
-  for (const [h, v] of feats) {
-    const base = h * K;
-    const x = (v / norm) * m.weightScale;
-    for (let k = 0; k < K; k++) z[k] = z[k]! + m.weights[base + k]! * x;
-  }
-  if (m.algorithm === 'nb' && feats.length === 0) z.fill(0);
+  if (m.algorithm === 'nb' && x.idx.length === 0) z.fill(0);
   softmaxInPlace(z);
   return m.labels
     .map((label, k) => ({ label, score: z[k]! }))

@@ -60,6 +60,8 @@ export function defaultModelPath(): string {
 
 export interface TopicSplit {
   train: TopicRow[];
+  /** Where each training row came from (parallel to `train`), for validation folds. */
+  trainSource: ('bbc' | 'ag')[];
   bbcHoldout: { text: string; label: string }[];
   agDev: { text: string; label: string }[];
 }
@@ -92,12 +94,20 @@ export function topicSplit(dataDir: string): TopicSplit {
   const dev = readJsonl(join(dataDir, 'ag_news_dev_1k.jsonl'));
   const devTexts = new Set(dev.map((r) => r.text));
   const train: TopicRow[] = [];
+  const trainSource: TopicSplit['trainSource'] = [];
   const bbcHoldout: TopicSplit['bbcHoldout'] = [];
   for (const r of bbc) {
     const text = `${r.title}\n${r.text}`;
     if (isBbcHoldout(r.title!, r.text!)) bbcHoldout.push({ text, label: r.label! });
-    else train.push({ text, label: BBC_TO_TAXONOMY[r.label!]!, weight: BBC_ROW_WEIGHT });
+    else {
+      train.push({ text, label: BBC_TO_TAXONOMY[r.label!]!, weight: BBC_ROW_WEIGHT });
+      trainSource.push('bbc');
+    }
   }
-  for (const r of ag) if (!devTexts.has(r.text!)) train.push({ text: r.text!, label: AG_TO_TAXONOMY[r.label!]! });
-  return { train, bbcHoldout, agDev: dev.map((r) => ({ text: r.text!, label: r.label! })) };
+  for (const r of ag) {
+    if (devTexts.has(r.text!)) continue;
+    train.push({ text: r.text!, label: AG_TO_TAXONOMY[r.label!]! });
+    trainSource.push('ag');
+  }
+  return { train, trainSource, bbcHoldout, agDev: dev.map((r) => ({ text: r.text!, label: r.label! })) };
 }

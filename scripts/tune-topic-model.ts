@@ -1,0 +1,60 @@
+// Choose the default model's settings by k-fold cross-validation on the TRAINING rows only
+// (BBC minus its hold-out, AG train minus ag_news_dev_1k); the hold-out and dev rows are never
+// read here. Each argument is a JSON object of TrainOptions plus `bbcWeight` (BBC row weight)
+// and `nbMix` (share of a naive Bayes model's probabilities averaged in); one line per argument.
+//   npx tsx scripts/tune-topic-model.ts '{}' '{"charNgrams":[2,5]}'
+// Folds are drawn by a content hash, so BBC's duplicate articles stay in one fold.
+import { join, resolve } from 'node:path';
+import { TAXONOMY_TO_AG, TAXONOMY_TO_BBC } from '../src/workers/classify/taxonomy.js';
+import { fnv1a } from '../src/workers/classify/text.js';
+import { predictTopics, trainTopicModel, type TopicRow, type TrainOptions } from '../src/workers/classify/topic-model.js';
+import { BBC_ROW_WEIGHT, DEFAULT_TRAIN_OPTIONS, topicSplit } from '../src/workers/classify/train.js';
+
+const FOLDS = Number(process.env.FOLDS ?? 5);
+const dataDir = resolve(process.env.NEWSFLOW_DATA ?? join(process.cwd(), '../shared/data'), 'topics');
+const { train, trainSource } = topicSplit(dataDir);
+const fold = train.map((r) => fnv1a(r.text, 0x2545f491) % FOLDS);
+
+type Config = TrainOptions & { bbcWeight?: number; nbMix?: number };
+
+function mix(a: { label: string; score: number }[], b: { label: string; score: number }[], w: number): string {
+  const p = new Map(a.map((x) => [x.label, (1 - w) * x.score]));
+  for (const x of b) p.set(x.label, (p.get(x.label) ?? 0) + w * x.score);
+  return [...p].sort((x, y) => y[1] - x[1])[0]![0];
+}
+
+for (const arg of process.argv.slice(2)) {
+  const cfg = JSON.parse(arg) as Config;
+  const { bbcWeight = BBC_ROW_WEIGHT, nbMix = 0, ...rest } = cfg;
+  const opts: TrainOptions = { ...DEFAULT_TRAIN_OPTIONS, ...rest };
+  let bbcOk = 0, bbcN = 0, agOk = 0, agN = 0, ms = 0;
+  for (let f = 0; f < FOLDS; f++) {
+    const fit: TopicRow[] = [];
+    const val: number[] = [];
+    train.forEach((r, i) => {
+      if (fold[i] === f) val.push(i);
+      else fit.push({ ...r, weight: trainSource[i] === 'bbc' ? bbcWeight : 1 });
+    });
+    const t0 = performance.now();
+    const model = trainTopicModel(fit, opts);
+    ms += performance.now() - t0;
+    const nb = nbMix > 0 ? trainTopicModel(fit, { ...opts, algorithm: 'nb', supervisedWeight: 0 }) : null;
+    for (const i of val) {
+      const text = train[i]!.text;
+      const lr = predictTopics(model, text);
+      const pred = nb ? mix(lr, predictTopics(nb, text), nbMix) : lr[0]!.label;
+      const gold = train[i]!.label;
+      if (trainSource[i] === 'bbc') {
+        bbcN++;
+        if (TAXONOMY_TO_BBC[pred] != null && TAXONOMY_TO_BBC[pred] === TAXONOMY_TO_BBC[gold]) bbcOk++;
+      } else {
+        agN++;
+        if (TAXONOMY_TO_AG[pred] != null && TAXONOMY_TO_AG[pred] === TAXONOMY_TO_AG[gold]) agOk++;
+      }
+    }
+  }
+  console.log(
+    `cv BBC ${(bbcOk / bbcN).toFixed(4)} (${bbcN - bbcOk} err) AG ${(agOk / agN).toFixed(4)} (${agN - agOk} err) ` +
+      `train ${(ms / FOLDS / 1000).toFixed(1)} s/fold ${arg}`,
+  );
+}
