@@ -3,7 +3,7 @@
 // cleans Readability's pick block by block. Synchronous and CPU-bound: run it off the event
 // loop through extract.pool.ts.
 import { Readability } from '@mozilla/readability';
-import { JSDOM, VirtualConsole } from 'jsdom';
+import { type DOMWindow, JSDOM, VirtualConsole } from 'jsdom';
 import { PermanentError } from '../../shared/errors.js';
 import type { ExtractedArticle } from '../../shared/types.js';
 import { collectBlocks } from './blocks.js';
@@ -65,64 +65,82 @@ function sanitise(root: Element): string {
   return root.innerHTML.trim();
 }
 
+// One window per thread, created on first use: a jsdom window costs more to set up than most
+// pages cost to parse. Its DOMParser never runs scripts or loads sub-resources, and the silent
+// virtual console swallows jsdom's complaints about broken markup.
+let sharedWindow: DOMWindow | null = null;
+
+function parsePage(html: string, url: string): Document {
+  let base: URL;
+  try {
+    base = new URL(url);
+  } catch (err) {
+    throw new PermanentError('invalid_url', `cannot use ${url} as page URL`, { cause: err });
+  }
+  sharedWindow ??= new JSDOM('', { virtualConsole: new VirtualConsole() }).window;
+  const doc = new sharedWindow.DOMParser().parseFromString(html, 'text/html');
+  // Relative links resolve against the page (or the page's own <base>, made absolute).
+  const pageBase = doc.querySelector('base[href]');
+  let href = base.href;
+  try {
+    if (pageBase) href = new URL(pageBase.getAttribute('href') ?? '', base).href;
+  } catch {
+    // An unusable <base> is ignored, as browsers do.
+  }
+  pageBase?.remove();
+  const el = doc.createElement('base');
+  el.setAttribute('href', href);
+  doc.head.prepend(el);
+  return doc;
+}
+
 export function extractArticle(html: string, opts: ExtractOptions): ExtractedArticle {
   assertLooksLikeHtml(html);
   const prepared = stripHeavyElements(html);
-  let dom: JSDOM;
-  try {
-    dom = new JSDOM(prepared.html, { url: opts.url, virtualConsole: new VirtualConsole() });
-  } catch (err) {
-    if (err instanceof TypeError) throw new PermanentError('invalid_url', `cannot use ${opts.url} as page URL`, { cause: err });
-    throw err;
-  }
-  try {
-    const doc = dom.window.document;
-    const meta = readMetadata(doc, opts.url, prepared.jsonLd);
-    applySiteRules(doc, opts.siteRules);
-    if (doc.body) removeStructuralBoilerplate(doc.body, 0.25);
-    const pageMap = doc.body ? mapPage(doc.body) : null;
-    const parsed = new Readability<Element>(doc, {
-      keepClasses: true,
-      disableJSONLD: true,
-      serializer: (node) => node as Element,
-    }).parse();
-    const root = parsed?.content;
-    if (!root) throw new PermanentError('no_content', 'no readable article content in page');
+  const doc = parsePage(prepared.html, opts.url);
+  const meta = readMetadata(doc, opts.url, prepared.jsonLd);
+  applySiteRules(doc, opts.siteRules);
+  if (doc.body) removeStructuralBoilerplate(doc.body, 0.25);
+  const pageMap = doc.body ? mapPage(doc.body) : null;
+  const parsed = new Readability<Element>(doc, {
+    keepClasses: true,
+    disableJSONLD: true,
+    serializer: (node) => node as Element,
+  }).parse();
+  const root = parsed?.content;
+  if (!root) throw new PermanentError('no_content', 'no readable article content in page');
 
-    if (pageMap) restoreSplitSections(root, doc, pageMap);
-    removeStructuralBoilerplate(root);
-    const byline = meta.byline ?? cleanByline(parsed.byline);
-    const title = meta.title ?? (parsed.title?.trim() || null);
-    const titleKey = title ? normaliseForFingerprint(title) : null;
-    // The headline is metadata, not body, when Readability keeps it.
-    const blocks = collectBlocks(root).filter((b, i) => {
-      if (i > 2 || !titleKey || normaliseForFingerprint(b.text) !== titleKey) return true;
-      for (const n of b.nodes) n.parentNode?.removeChild(n);
-      return false;
-    });
-    const { kept, fingerprints } = cleanBlocks(blocks, { byline, knownBoilerplate: opts.knownBoilerplate });
-    const paragraphs = kept.map((b) => b.text);
-    const text = paragraphs.join('\n\n');
-    const wordCount = text.split(/\s+/).filter(Boolean).length;
-    if (wordCount < MIN_WORDS) throw new PermanentError('no_content', `only ${wordCount} words of article text in page`);
+  if (pageMap) restoreSplitSections(root, doc, pageMap);
+  removeStructuralBoilerplate(root);
+  const byline = meta.byline ?? cleanByline(parsed.byline);
+  const title = meta.title ?? (parsed.title?.trim() || null);
+  const titleKey = title ? normaliseForFingerprint(title) : null;
+  // The headline is metadata, not body, when Readability keeps it.
+  const blocks = collectBlocks(root).filter((b, i) => {
+    if (i > 2 || !titleKey || normaliseForFingerprint(b.text) !== titleKey) return true;
+    for (const n of b.nodes) n.parentNode?.removeChild(n);
+    return false;
+  });
+  const { kept, fingerprints } = cleanBlocks(blocks, { byline, knownBoilerplate: opts.knownBoilerplate });
+  const paragraphs = kept.map((b) => b.text);
+  const text = paragraphs.join('\n\n');
+  const wordCount = text.split(/\s+/).filter(Boolean).length;
+  if (wordCount < MIN_WORDS) throw new PermanentError('no_content', `only ${wordCount} words of article text in page`);
 
-    return {
-      url: opts.url,
-      canonicalUrl: meta.canonicalUrl,
-      title,
-      byline,
-      published: meta.published ?? normaliseDate(parsed.publishedTime),
-      siteName: meta.siteName ?? (parsed.siteName?.trim() || null),
-      lang: meta.lang ?? normaliseLang(parsed.lang),
-      leadImage: meta.leadImage,
-      excerpt: meta.excerpt ?? (parsed.excerpt?.trim() || paragraphs[0] || null),
-      paragraphs,
-      text,
-      html: sanitise(root),
-      wordCount,
-      fingerprints,
-    };
-  } finally {
-    dom.window.close();
-  }
+  return {
+    url: opts.url,
+    canonicalUrl: meta.canonicalUrl,
+    title,
+    byline,
+    published: meta.published ?? normaliseDate(parsed.publishedTime),
+    siteName: meta.siteName ?? (parsed.siteName?.trim() || null),
+    lang: meta.lang ?? normaliseLang(parsed.lang),
+    leadImage: meta.leadImage,
+    excerpt: meta.excerpt ?? (parsed.excerpt?.trim() || paragraphs[0] || null),
+    paragraphs,
+    text,
+    html: sanitise(root),
+    wordCount,
+    fingerprints,
+  };
 }

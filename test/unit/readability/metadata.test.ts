@@ -55,6 +55,15 @@ describe('metadata', () => {
     expect(a.canonicalUrl).toBeNull();
   });
 
+  it('resolves links in the article HTML against the page, or the page\'s own <base>', () => {
+    const inside = '<p>See <a href="/city/budget">the budget</a> and <a href="javascript:alert(1)" onclick="x()">this</a>.</p>';
+    const a = extractArticle(articlePage('en', inside), { url: URL });
+    expect(a.html).toContain('href="https://news.example.com/city/budget"');
+    expect(a.html).not.toMatch(/javascript:|onclick/);
+    const b = extractArticle(articlePage('en', inside, { head: '<base href="https://mirror.example.org/news/">' }), { url: URL });
+    expect(b.html).toContain('href="https://mirror.example.org/city/budget"');
+  });
+
   it('normalises dates, languages and titles', () => {
     expect(normaliseDate('2024-03-05 10:00:00')).toBe('2024-03-05T10:00:00.000Z');
     expect(normaliseDate('Tue, 05 Mar 2024 10:00:00 GMT')).toBe('2024-03-05T10:00:00.000Z');
