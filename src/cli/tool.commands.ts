@@ -62,6 +62,8 @@ export function registerToolCommands(program: Command): void {
       const { extractArticle } = await lazy.extract();
       const article = extractArticle(input.text, { url });
       const { fingerprints: _fp, html, ...rest } = article;
+      // A local file has no URL of its own: say the page's canonical one rather than the placeholder.
+      if (!opts.url && !input.url) rest.url = article.canonicalUrl ?? source;
       const out = opts.html ? { ...rest, html } : rest;
       print(out, opts.json, () =>
         [article.title ?? '(untitled)', article.byline ? `by ${article.byline}` : '', article.published ?? '', '', article.text]
