@@ -45,6 +45,18 @@ const RULES: Rule[] = [
     // "AFP / MARCO BERTORELLO", "Bundesregierung/Steffen Kugler": who took the picture.
     re: /^\p{Lu}[\p{L}.'’ -]*\s?\/\s?\p{Lu}[\p{L}.'’ -]*$/u,
   },
+  {
+    reason: 'furniture',
+    maxWords: 10,
+    // Comment, rating and print widgets, and WordPress's spam-filter notice.
+    re: /^(?:(?:write|leave|post) a (?:comment|reply)|kommentar(?:e)? schreiben|laisser un commentaire|deja un comentario|\(?(?:no ratings yet|noch keine bewertungen|aucune évaluation|sin valoraciones)\)?|print (?:this )?(?:recipe|article|page)|rezept drucken|artikel drucken|imprimer (?:la recette|l['’]article)|imprimir (?:receta|artículo))\W*$|\bakismet\b/iu,
+  },
+  {
+    reason: 'timestamp',
+    maxWords: 5,
+    // A bare date or time ("3:59 PM", "23.10.2018", "Updated: 5 March"), not a dateline.
+    re: /^(?:(?:updated|published|aktualisiert|veröffentlicht|mis à jour|publié|actualizado|publicado)\s*:?\s*)?(?:\d{1,4}[./-]\d{1,2}[./-]\d{1,4}|\d{1,2}:\d{2}(?:\s*[ap]\.?m\.?|\s*uhr|\s*h)?)(?:,?\s+\d{1,2}:\d{2}(?:\s*[ap]\.?m\.?|\s*uhr)?)?$|^(?:updated|aktualisiert|mis à jour|actualizado)\s*:?$/iu,
+  },
   { reason: 'url', maxWords: 1, re: /^(?:https?:\/\/|www\.)\S+$/iu },
   {
     reason: 'trailer',
@@ -59,7 +71,7 @@ const RULES: Rule[] = [
   {
     reason: 'read-more',
     maxWords: 4,
-    re: /^(?:read more|related(?: (?:articles|stories|posts|content|coverage))?|more stories|you (?:might|may) also like|lire aussi|à lire aussi|sur le même sujet|weiterlesen|mehr zum thema|siehe auch|auch interessant|das könnte (?:sie|dich) auch interessieren|lee también|lea también|leer más|vea también|noticias relacionadas|(?:también )?(?:te|le) puede interesar)\W*$/iu,
+    re: /^(?:read more|related(?: (?:articles|stories|posts|content|coverage))?|more stories|you (?:might|may) also like|recommended (?:posts|articles|stories)|empfohlene beiträge|ähnliche (?:artikel|beiträge)|weitere (?:artikel|beiträge)|articles similaires|artículos relacionados|lire aussi|à lire aussi|sur le même sujet|weiterlesen|mehr zum thema|siehe auch|auch interessant|das könnte (?:sie|dich) auch interessieren|lee también|lea también|leer más|vea también|noticias relacionadas|(?:también )?(?:te|le) puede interesar)\W*$/iu,
   },
   {
     reason: 'copyright',

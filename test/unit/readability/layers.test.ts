@@ -97,6 +97,11 @@ describe('wording rules', () => {
     expect(wordingReason('He spoke to Reuters.')).toBeNull();
     expect(wordingReason('Metin Aktas/Anadolu Agency via Getty Images')).toBe('credit');
     expect(wordingReason('(Image credit: Metin Aktas/Anadolu Agency via Getty Images)')).toBe('credit');
+    expect(wordingReason('3:59 PM')).toBe('timestamp');
+    expect(wordingReason('Aktualisiert: 23.10.2018')).toBe('timestamp');
+    expect(wordingReason('Rezept drucken')).toBe('furniture');
+    expect(wordingReason('The vote is at 3:59 PM.')).toBeNull();
+    expect(wordingReason('WASHINGTON, March 4 (Reuters) -')).toBeNull();
   });
 
   it('removes a trailing author bio but not a paragraph about a reporter', () => {
