@@ -104,8 +104,16 @@ export const configSchema = z.object({
       concurrency: z.number().int().positive().optional(),
       /** Per-site rules, keyed by host name: CSS selectors to drop or keep. */
       sites: z.record(z.string(), siteRulesSchema).default({}),
+      /** Layer 4: learn each site's boilerplate from blocks repeated across its articles. */
+      learn: z
+        .object({
+          enabled: z.boolean().default(true),
+          /** Distinct articles a block must appear in before it is dropped. */
+          minArticles: z.number().int().min(2).default(3),
+        })
+        .default({ enabled: true, minArticles: 3 }),
     })
-    .default({ threads: 0, timeout: 30_000, sites: {} }),
+    .default({ threads: 0, timeout: 30_000, sites: {}, learn: { enabled: true, minArticles: 3 } }),
   classify: z
     .object({
       model: z.string().optional(),

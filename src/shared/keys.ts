@@ -39,6 +39,8 @@ export function keysFor(prefix: string) {
     sinkDone: (sink: string) => k('sink', sink, 'done'),
     /** Hash of pipeline-wide counters: retry:<queue>, stored:<sink>. */
     stats: () => k('stats'),
+    /** Prefix under which learned per-site boilerplate lives (see site-boilerplate.ts). */
+    siteBoilerplate: () => k('boilerplate'),
     /** Prefix under which the story index keeps its keys. */
     stories: () => k('stories'),
   };

@@ -7,10 +7,10 @@ import type { Logger } from '../shared/logger.js';
 import type { QueueSet } from '../queues/factory.js';
 import type { SinkName } from '../queues/catalog.js';
 import type { ExtractedArticle, StoredArticle } from '../shared/types.js';
-import type { SiteRules } from './readability/extract.js';
+import type { ExtractOptions } from './readability/extract.js';
 
 export interface Extractor {
-  extract(html: string, opts: { url: string; siteRules?: SiteRules }): Promise<ExtractedArticle>;
+  extract(html: string, opts: ExtractOptions): Promise<ExtractedArticle>;
   close(): Promise<void>;
 }
 

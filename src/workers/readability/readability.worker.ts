@@ -1,17 +1,23 @@
 // article.extract: run the extractor (a worker-thread pool, off the event loop) on the parked page
 // body and hand the clean article to classification. The body is deleted only once the next job
-// is safely queued, so a crash at any point loses nothing.
+// is safely queued, so a crash at any point loses nothing. Blocks the site repeats across its
+// articles (layer 4, site-boilerplate.ts) are dropped once learned.
 import { promisify } from 'node:util';
 import { gunzip } from 'node:zlib';
 import { PermanentError } from '../../shared/errors.js';
 import { next } from '../../queues/factory.js';
 import type { Handler } from '../runner.js';
 import type { PipelineDeps } from '../context.js';
+import { SiteBoilerplate } from './site-boilerplate.js';
 
 const gunzipAsync = promisify(gunzip);
 
 export function extractHandler(deps: PipelineDeps): Handler<'article.extract'> {
   const now = deps.now ?? (() => new Date());
+  const learn = deps.config.extract.learn;
+  const sites = learn.enabled
+    ? new SiteBoilerplate(deps.redis, deps.keys.siteBoilerplate(), { minArticles: learn.minArticles })
+    : null;
   return async (payload, { log, enqueue }) => {
     const extractor = deps.extractor;
     if (!extractor) throw new Error('extract handler started without an extractor');
@@ -33,7 +39,12 @@ export function extractHandler(deps: PipelineDeps): Handler<'article.extract'> {
     const html = (await gunzipAsync(body)).toString('utf8');
     const host = hostOf(payload.finalUrl);
     const siteRules = host ? deps.config.extract.sites[host] : undefined;
-    const article = await extractor.extract(html, { url: payload.finalUrl, siteRules });
+    const knownBoilerplate = sites && host ? await sites.known(host) : undefined;
+    const article = await extractor.extract(html, {
+      url: payload.finalUrl,
+      siteRules,
+      ...(knownBoilerplate?.size ? { knownBoilerplate } : {}),
+    });
     const { html: _html, fingerprints: _fp, ...rest } = article;
     await enqueue([
       next('article.classify', {
@@ -49,7 +60,9 @@ export function extractHandler(deps: PipelineDeps): Handler<'article.extract'> {
       }),
     ]);
     await deps.redis.del(payload.bodyKey);
-    log.debug({ url: payload.finalUrl, words: article.wordCount }, 'article extracted');
+    // Learning is best effort: a failure here must not fail an article that is already handed on.
+    if (sites && host) await sites.learn(host, payload.id, article.fingerprints).catch((err) => log.warn({ err }, 'boilerplate learning failed'));
+    log.debug({ url: payload.finalUrl, words: article.wordCount, learned: knownBoilerplate?.size ?? 0 }, 'article extracted');
   };
 }
 
