@@ -172,3 +172,13 @@ export function buildCorpus(opts: CorpusOptions = {}): Corpus {
 
   return { feeds, articles, feedXml, idOf: (a, base) => articleId(`${base}${a.path}`) };
 }
+
+/** One ordinary article page for `path` (a demo layout with its own title and text). */
+export function articlePage(path: string, title: string): string {
+  let seed = 0;
+  for (const ch of path) seed = (Math.imul(seed, 31) + ch.charCodeAt(0)) >>> 0;
+  const rand = prng(seed);
+  const templates = fixtureTemplates();
+  const unique = [`${paragraph(rand, 2)} (${title})`, paragraph(rand, 3), paragraph(rand, 2)];
+  return personalise(templates[seed % templates.length]!, title, unique, path);
+}
