@@ -1,0 +1,269 @@
+// End-to-end pipeline benchmark: local servers publish N articles (realistic pages: the
+// development extraction pages in ../shared/data when present, else the bundled demo layouts,
+// each with its own title and paragraphs) across several feeds and hosts; one `newsflow start`
+// child per role runs the whole pipeline into JSONL against a redis-server of the bench's own.
+//
+//   npm run bench:pipeline                 # 2,000 articles
+//   npm run bench:pipeline -- --n 5000
+//   npm run bench:pipeline -- --soak       # 20,000 articles, memory sampled every 10 s
+//
+// Reports articles/s end to end, p50/p95 latency from discovery to stored (the record's
+// `times.discovered` to the moment its JSONL line appeared, watched every 50 ms), CPU time and
+// peak RSS per process, Redis memory at peak and after draining, and, in the same run, the
+// throughput of a bare extraction loop over the same pages on every core (the pool in
+// src/workers/readability/extract.pool.ts): the bound the pipeline is measured against.
+//
+// Politeness is set for a benchmark, not for the open web: 16 requests in flight per host and no
+// spacing (fetch.perHost), robots.txt served allow-all.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, statSync, openSync, readSync, closeSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { Redis } from 'ioredis';
+import { ensureRedis } from '../src/shared/redis-server.js';
+import { packagePath } from '../src/shared/paths.js';
+import { createExtractPool } from '../src/workers/readability/extract.pool.js';
+import { buildCorpus, sharedTemplates, type CorpusFeed } from '../test/helpers/corpus.js';
+import { Probe, RoleProcesses, rssOf, writeConfig } from '../test/helpers/pipeline-harness.js';
+
+const { values: args } = parseArgs({
+  options: {
+    n: { type: 'string' },
+    soak: { type: 'boolean', default: false },
+    feeds: { type: 'string', default: '8' },
+    hosts: { type: 'string', default: '4' },
+    timeout: { type: 'string', default: '1800' },
+  },
+});
+const N = Number(args.n ?? (args.soak ? 20_000 : 2_000));
+const FEEDS = Number(args.feeds);
+const HOSTS = Number(args.hosts);
+const TIMEOUT_MS = Number(args.timeout) * 1000;
+const ROLES = ['fetch', 'extract', 'classify', 'store'] as const;
+const mb = (b: number) => (b / 2 ** 20).toFixed(0);
+
+function log(line: string): void {
+  process.stdout.write(`${line}\n`);
+}
+
+/** CPU seconds (user + system, threads included) of a process, from /proc/<pid>/stat. */
+function cpuSeconds(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return 0;
+  }
+}
+
+function quantile(sorted: number[], q: number): number {
+  if (!sorted.length) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+}
+
+/** Least-squares slope of (t, y) in y-units per minute. */
+function slopePerMinute(points: [number, number][]): number {
+  const n = points.length;
+  if (n < 2) return NaN;
+  const mt = points.reduce((a, [t]) => a + t, 0) / n;
+  const my = points.reduce((a, [, y]) => a + y, 0) / n;
+  const num = points.reduce((a, [t, y]) => a + (t - mt) * (y - my), 0);
+  const den = points.reduce((a, [t]) => a + (t - mt) ** 2, 0);
+  return den ? (num / den) * 60_000 : NaN;
+}
+
+async function main(): Promise<void> {
+  log(`building dist/ (the children run dist/cli.js)...`);
+  execFileSync('npm', ['run', 'build', '--silent'], { cwd: packagePath(), stdio: 'inherit' });
+
+  const shared = sharedTemplates() !== null;
+  const perFeed = Math.ceil(N / FEEDS);
+  const corpus = buildCorpus({ feeds: FEEDS, perFeed, templates: 'shared', seed: 99 });
+  const articles = corpus.articles.slice(0, N);
+  const included = new Set(articles);
+  log(`corpus: ${articles.length} articles in ${FEEDS} feeds on ${HOSTS} hosts, pages from ${shared ? '../shared/data/extraction/fundus-dev' : 'fixtures/demo/pages (../shared/data absent)'}`);
+
+  // One server per host (port); feed f and its pages live on host f % HOSTS.
+  const servers: Server[] = [];
+  const bases: string[] = [];
+  for (let h = 0; h < HOSTS; h++) {
+    const pages = new Map<string, Buffer>();
+    const feeds = new Map<string, Buffer>();
+    const server = createServer((req, res) => {
+      const path = new URL(req.url ?? '/', 'http://x').pathname;
+      if (path === '/robots.txt') return void res.writeHead(200, { 'content-type': 'text/plain' }).end('User-agent: *\nAllow: /\n');
+      const feed = feeds.get(path);
+      if (feed) return void res.writeHead(200, { 'content-type': 'application/rss+xml; charset=utf-8' }).end(feed);
+      const page = pages.get(path);
+      if (page) return void res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(page);
+      res.writeHead(404).end();
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    corpus.feeds.forEach((f: CorpusFeed, i) => {
+      if (i % HOSTS !== h) return;
+      const items = f.items.filter((a) => included.has(a));
+      feeds.set(f.path, Buffer.from(corpus.feedXml({ ...f, items }, base)));
+      for (const a of items) pages.set(a.path, Buffer.from(a.html.replaceAll('{{BASE}}', base)));
+    });
+    servers.push(server);
+    bases.push(base);
+  }
+
+  const dir = mkdtempSync(join(tmpdir(), 'nf-bench-'));
+  const redisHandle = await ensureRedis({ anyPort: true, reuseLocal: false, dataDir: join(dir, 'redis') });
+  const redis = new Redis(redisHandle.url, { maxRetriesPerRequest: null });
+  const prefix = 'bench';
+  const jsonl = join(dir, 'articles.jsonl');
+  const config = writeConfig(dir, {
+    redis: { prefix },
+    feeds: corpus.feeds.map((f, i) => ({ url: `${bases[i % HOSTS]}${f.path}`, name: f.name })),
+    network: { allow: ['127.0.0.1'] },
+    fetch: { concurrency: 16, perHost: { concurrency: 16, minInterval: 0 } },
+    sinks: { jsonl: { path: jsonl } },
+  });
+  const procs = new RoleProcesses(config, { REDIS_URL: redisHandle.url, LOG_LEVEL: 'error' });
+  const probe = new Probe(redis, prefix);
+
+  const latencies: number[] = [];
+  const discovered: number[] = [];
+  const storedAt: number[] = [];
+  const peaks = new Map<string, number>();
+  const memSamples: { t: number; rss: Record<string, number>; redis: number }[] = [];
+  let redisPeak = 0;
+  let offset = 0;
+  let partial = '';
+
+  const readNewLines = () => {
+    let size: number;
+    try {
+      size = statSync(jsonl).size;
+    } catch {
+      return;
+    }
+    if (size <= offset) return;
+    const fd = openSync(jsonl, 'r');
+    const buf = Buffer.alloc(size - offset);
+    readSync(fd, buf, 0, buf.length, offset);
+    closeSync(fd);
+    offset = size;
+    const now = Date.now();
+    const text = partial + buf.toString('utf8');
+    const lines = text.split('\n');
+    partial = lines.pop() ?? '';
+    for (const line of lines) {
+      if (!line) continue;
+      const m = /"discovered":"([^"]+)"/.exec(line);
+      const d = m ? Date.parse(m[1]!) : NaN;
+      discovered.push(d);
+      storedAt.push(now);
+      latencies.push(now - d);
+    }
+  };
+  const sampleMemory = async () => {
+    const rss: Record<string, number> = {};
+    for (const [role, p] of procs.procs) {
+      const m = p.child.pid ? rssOf(p.child.pid) : null;
+      if (!m) continue;
+      rss[role] = m.rss;
+      peaks.set(role, Math.max(peaks.get(role) ?? 0, m.peak));
+    }
+    const used = Number(/used_memory:(\d+)/.exec(await redis.info('memory'))?.[1] ?? 0);
+    redisPeak = Math.max(redisPeak, used);
+    return { rss, redis: used };
+  };
+
+  const started = Date.now();
+  procs.startAll(ROLES);
+  const tail = setInterval(readNewLines, 50);
+  let lastSoakSample = 0;
+  let failed = 0;
+  let cpu: Record<string, number> = {};
+  try {
+    for (;;) {
+      await new Promise((r) => setTimeout(r, 1000));
+      const m = await sampleMemory();
+      if (args.soak && Date.now() - lastSoakSample >= 10_000) {
+        lastSoakSample = Date.now();
+        memSamples.push({ t: Date.now() - started, ...m });
+        log(`  ${((Date.now() - started) / 1000).toFixed(0)} s: ${storedAt.length} stored; RSS ${Object.entries(m.rss).map(([r, b]) => `${r} ${mb(b)}`).join(', ')} MB; Redis ${mb(m.redis)} MB`);
+      }
+      failed = (await probe.failed()).length;
+      if (storedAt.length + failed >= articles.length && (await probe.idle())) break;
+      if (procs.crashed().length) throw new Error(`a worker process died: ${procs.crashed().join(', ')}\n${procs.output()}`);
+      if (Date.now() - started > TIMEOUT_MS) throw new Error(`timed out with ${storedAt.length}/${articles.length} stored`);
+    }
+    readNewLines();
+    cpu = Object.fromEntries([...procs.procs].map(([r, p]) => [r, p.child.pid ? cpuSeconds(p.child.pid) : 0]));
+    await new Promise((r) => setTimeout(r, 3000));
+  } finally {
+    clearInterval(tail);
+  }
+  const drained = await sampleMemory();
+  const reasons = new Map<string, number>();
+  for (const f of await probe.failed()) {
+    const key = `${f.queue}: ${f.reason.replace(/https?:\/\/\S+/g, 'URL').slice(0, 90)}`;
+    reasons.set(key, (reasons.get(key) ?? 0) + 1);
+  }
+  await procs.stopAll();
+
+  // The bound: the extraction pool on every core over the same pages, nothing else running.
+  const boundPages = articles.slice(0, Math.min(articles.length, 2000)).map((a) => ({ html: a.html.replaceAll('{{BASE}}', bases[0]!), url: `${bases[0]}${a.path}` }));
+  const pool = createExtractPool({ threads: availableParallelism() });
+  let next = 0;
+  let boundOk = 0;
+  const boundStart = Date.now();
+  await Promise.all(
+    Array.from({ length: pool.threads * 2 }, async () => {
+      while (next < boundPages.length) {
+        const p = boundPages[next++]!;
+        await pool.extract(p.html, { url: p.url }).then(() => boundOk++, () => {});
+      }
+    }),
+  );
+  const boundSeconds = (Date.now() - boundStart) / 1000;
+  await pool.close();
+
+  const firstDiscovered = Math.min(...discovered.filter(Number.isFinite));
+  const lastStored = Math.max(...storedAt);
+  const seconds = (lastStored - firstDiscovered) / 1000;
+  const rate = storedAt.length / seconds;
+  const boundRate = boundPages.length / boundSeconds;
+  const sorted = [...latencies].sort((a, b) => a - b);
+  const wall = (lastStored - started) / 1000;
+
+  log('');
+  log(`pipeline: ${storedAt.length} of ${articles.length} articles stored (${failed} failed) in ${seconds.toFixed(1)} s from first discovery: ${rate.toFixed(1)} articles/s`);
+  for (const [reason, count] of [...reasons].sort((a, b) => b[1] - a[1]).slice(0, 5)) log(`  failed x${count}: ${reason}`);
+  log(`latency discovery -> stored: p50 ${(quantile(sorted, 0.5) / 1000).toFixed(2)} s, p95 ${(quantile(sorted, 0.95) / 1000).toFixed(2)} s, max ${(sorted.at(-1)! / 1000).toFixed(2)} s`);
+  log(`busy (CPU s, user+system incl. threads; share of ${wall.toFixed(0)} s wall): ${ROLES.map((r) => `${r} ${cpu[r]?.toFixed(1)} s (${(((cpu[r] ?? 0) / wall) * 100).toFixed(0)}%)`).join(', ')}`);
+  log(`peak RSS per process: ${ROLES.map((r) => `${r} ${mb(peaks.get(r) ?? 0)} MB`).join(', ')}`);
+  log(`Redis used_memory: peak ${mb(redisPeak)} MB, after draining ${mb(drained.redis)} MB`);
+  log(`bound (bare extraction pool, ${pool.threads} threads, ${boundPages.length} pages, ${boundOk} extracted): ${boundRate.toFixed(1)} pages/s`);
+  log(`pipeline / bound: ${(rate / boundRate).toFixed(2)}`);
+  if (args.soak && memSamples.length) {
+    const warm = memSamples.filter((s) => s.t >= Math.max(60_000, memSamples.at(-1)!.t * 0.2));
+    const slopes = ROLES.map((r) => `${r} ${slopePerMinute(warm.map((s) => [s.t, (s.rss[r] ?? 0) / 2 ** 20])).toFixed(2)}`);
+    log(`soak: ${memSamples.length} samples every 10 s; slope after warm-up (${warm.length} samples from ${((warm[0]?.t ?? 0) / 1000).toFixed(0)} s), MB/min: RSS ${slopes.join(', ')}; Redis ${slopePerMinute(warm.map((s) => [s.t, s.redis / 2 ** 20])).toFixed(2)}`);
+  }
+
+  await probe.close();
+  redis.disconnect();
+  await redisHandle.stop();
+  for (const s of servers) {
+    s.closeAllConnections();
+    s.close();
+  }
+  rmSync(dir, { recursive: true, force: true });
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  },
+);
