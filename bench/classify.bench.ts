@@ -58,6 +58,7 @@ const shipped = loadTopicModel(defaultModelPath());
 evalTopics('majority class (baseline)', majority);
 if (!quick) {
   evalTopics('multinomial NB, same features (baseline)', fromModel(trainTopicModel(split.train, { ...DEFAULT_TRAIN_OPTIONS, algorithm: 'nb', supervisedWeight: 0 })));
+  evalTopics('logreg words only (previous default)', fromModel(trainTopicModel(split.train, { ...DEFAULT_TRAIN_OPTIONS, charNgrams: null })));
   evalTopics('logreg retrained in-run', fromModel(trainTopicModel(split.train, DEFAULT_TRAIN_OPTIONS)));
 }
 evalTopics('logreg shipped models/topics.model.json', fromModel(shipped));
