@@ -6,8 +6,7 @@
 //     feed           page             extract             classify             store
 import { z } from 'zod';
 import type { DefaultJobOptions } from 'bullmq';
-
-const feedRef = z.object({ url: z.string(), name: z.string().nullable() });
+import { articleContentSchema, feedRefSchema as feedRef, storedArticleSchema } from '../shared/types.js';
 
 const itemHint = z.object({
   title: z.string().nullable(),
@@ -21,47 +20,6 @@ const times = z.object({
   fetched: z.string().optional(),
   extracted: z.string().optional(),
   classified: z.string().optional(),
-});
-
-const topicScore = z.object({ label: z.string(), score: z.number(), source: z.enum(['model', 'watch']) });
-const entity = z.object({
-  name: z.string(),
-  type: z.enum(['person', 'place', 'organization']),
-  count: z.number(),
-});
-
-const extracted = z.object({
-  url: z.string(),
-  canonicalUrl: z.string().nullable(),
-  title: z.string().nullable(),
-  byline: z.string().nullable(),
-  published: z.string().nullable(),
-  siteName: z.string().nullable(),
-  lang: z.string().nullable(),
-  leadImage: z.string().nullable(),
-  excerpt: z.string().nullable(),
-  paragraphs: z.array(z.string()),
-  text: z.string(),
-  wordCount: z.number(),
-});
-
-export const storedArticleSchema = z.object({
-  id: z.string(),
-  url: z.string(),
-  canonicalUrl: z.string().nullable(),
-  feed: feedRef,
-  title: z.string().nullable(),
-  byline: z.string().nullable(),
-  published: z.string().nullable(),
-  siteName: z.string().nullable(),
-  lang: z.string().nullable(),
-  leadImage: z.string().nullable(),
-  text: z.string(),
-  wordCount: z.number(),
-  topics: z.array(topicScore),
-  entities: z.array(entity),
-  story: z.string(),
-  times: z.object({ discovered: z.string(), fetched: z.string(), extracted: z.string(), classified: z.string() }),
 });
 
 export const SINK_NAMES = ['jsonl', 'postgres', 'webhook', 'stream'] as const;
@@ -114,7 +72,7 @@ export const catalog = {
   },
   'article.classify': {
     queue: 'classify',
-    schema: z.object({ id: z.string(), feed: feedRef, article: extracted, times }),
+    schema: z.object({ id: z.string(), feed: feedRef, article: articleContentSchema, times }),
     options: retried(5, 2_000),
   },
   'article.store': {

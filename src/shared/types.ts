@@ -1,46 +1,87 @@
 // The shapes that cross stage boundaries: what extraction produces, what classification adds,
-// and what a sink receives. Pure modules and workers share these; nothing here does I/O.
+// and what a sink receives. Declared once, as zod schemas, so that the job catalog validates
+// exactly what the pure modules produce; every TypeScript type here is derived from them.
+// Nothing here does I/O.
+import { z } from 'zod';
 
-/** One article as extraction leaves it (pure output of `extractArticle`). */
-export interface ExtractedArticle {
-  /** The URL the page was fetched from (after redirects). */
-  url: string;
-  /** `<link rel=canonical>` / og:url when the page declares one, resolved absolute. */
-  canonicalUrl: string | null;
-  title: string | null;
-  byline: string | null;
-  /** ISO-8601 UTC, or null when the page does not say. */
-  published: string | null;
-  siteName: string | null;
-  /** Language the page declares (`<html lang>`, meta), ISO 639-1 lower-case, or null. */
-  lang: string | null;
-  leadImage: string | null;
-  excerpt: string | null;
-  /** The article's blocks (paragraphs, subheadings, list items, quotes) in reading order. */
-  paragraphs: string[];
-  /** `paragraphs.join('\n\n')`. */
-  text: string;
-  /** Sanitised article HTML (no scripts, styles, event handlers, or removed boilerplate). */
-  html: string;
-  wordCount: number;
-  /** Fingerprints of the kept blocks, for per-site boilerplate learning (layer 4). */
-  fingerprints: string[];
-}
-
-export interface TopicScore {
-  label: string;
+export const topicScoreSchema = z.object({
+  label: z.string(),
   /** 0..1; model probability, or 1 for a matched watch topic. */
-  score: number;
-  source: 'model' | 'watch';
-}
+  score: z.number(),
+  source: z.enum(['model', 'watch']),
+});
 
-export type EntityType = 'person' | 'place' | 'organization';
+export const entitySchema = z.object({
+  name: z.string(),
+  type: z.enum(['person', 'place', 'organization']),
+  count: z.number(),
+});
 
-export interface Entity {
-  name: string;
-  type: EntityType;
-  count: number;
-}
+/** Page metadata (meta tags, JSON-LD, markup), as extraction reads it. */
+export const pageMetadataSchema = z.object({
+  /** `<link rel=canonical>` / og:url when the page declares one, resolved absolute. */
+  canonicalUrl: z.string().nullable(),
+  title: z.string().nullable(),
+  byline: z.string().nullable(),
+  /** ISO-8601 UTC, or null when the page does not say. */
+  published: z.string().nullable(),
+  siteName: z.string().nullable(),
+  /** Language the page declares (`<html lang>`, meta), ISO 639-1 lower-case, or null. */
+  lang: z.string().nullable(),
+  leadImage: z.string().nullable(),
+  excerpt: z.string().nullable(),
+});
+
+/** One article as extraction leaves it, less the HTML and fingerprints (what travels on). */
+export const articleContentSchema = pageMetadataSchema.extend({
+  /** The URL the page was fetched from (after redirects). */
+  url: z.string(),
+  /** The article's blocks (paragraphs, subheadings, list items, quotes) in reading order. */
+  paragraphs: z.array(z.string()),
+  /** `paragraphs.join('\n\n')`. */
+  text: z.string(),
+  wordCount: z.number(),
+});
+
+/** The pure output of `extractArticle`. */
+export const extractedArticleSchema = articleContentSchema.extend({
+  /** Sanitised article HTML (no scripts, styles, event handlers, or removed boilerplate). */
+  html: z.string(),
+  /** Fingerprints of the kept blocks, for per-site boilerplate learning (layer 4). */
+  fingerprints: z.array(z.string()),
+});
+
+export const feedRefSchema = z.object({ url: z.string(), name: z.string().nullable() });
+
+/** The record every sink receives: one per article, keyed by `id`. */
+export const storedArticleSchema = z.object({
+  /** Stable hash of the canonical URL. */
+  id: z.string(),
+  url: z.string(),
+  canonicalUrl: z.string().nullable(),
+  feed: feedRefSchema,
+  title: z.string().nullable(),
+  byline: z.string().nullable(),
+  published: z.string().nullable(),
+  siteName: z.string().nullable(),
+  lang: z.string().nullable(),
+  leadImage: z.string().nullable(),
+  text: z.string(),
+  wordCount: z.number(),
+  /** Best first. */
+  topics: z.array(topicScoreSchema),
+  entities: z.array(entitySchema),
+  story: z.string(),
+  times: z.object({ discovered: z.string(), fetched: z.string(), extracted: z.string(), classified: z.string() }),
+});
+
+export type TopicScore = z.output<typeof topicScoreSchema>;
+export type Entity = z.output<typeof entitySchema>;
+export type EntityType = Entity['type'];
+export type PageMetadata = z.output<typeof pageMetadataSchema>;
+export type ArticleContent = z.output<typeof articleContentSchema>;
+export type ExtractedArticle = z.output<typeof extractedArticleSchema>;
+export type StoredArticle = z.output<typeof storedArticleSchema>;
 
 /** What classification adds to an article (pure output of `classifyArticle`). */
 export interface Classification {
@@ -49,30 +90,4 @@ export interface Classification {
   /** Best first. */
   topics: TopicScore[];
   entities: Entity[];
-}
-
-/** The record every sink receives: one per article, keyed by `id`. */
-export interface StoredArticle {
-  /** Stable hash of the canonical URL. */
-  id: string;
-  url: string;
-  canonicalUrl: string | null;
-  feed: { url: string; name: string | null };
-  title: string | null;
-  byline: string | null;
-  published: string | null;
-  siteName: string | null;
-  lang: string | null;
-  leadImage: string | null;
-  text: string;
-  wordCount: number;
-  topics: TopicScore[];
-  entities: Entity[];
-  story: string;
-  times: {
-    discovered: string;
-    fetched: string;
-    extracted: string;
-    classified: string;
-  };
 }

@@ -1,16 +1,8 @@
 // Article metadata read from the parsed page before Readability mutates it: meta tags,
 // JSON-LD (captured from the raw HTML, since scripts are stripped before parsing) and markup.
+import type { PageMetadata } from '../../shared/types.js';
 
-export interface PageMetadata {
-  canonicalUrl: string | null;
-  title: string | null;
-  byline: string | null;
-  published: string | null;
-  siteName: string | null;
-  lang: string | null;
-  leadImage: string | null;
-  excerpt: string | null;
-}
+export type { PageMetadata };
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 
