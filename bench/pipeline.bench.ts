@@ -36,6 +36,8 @@ const { values: args } = parseArgs({
     feeds: { type: 'string', default: '8' },
     hosts: { type: 'string', default: '4' },
     timeout: { type: 'string', default: '1800' },
+    /** Pages for the bare extraction loop (a sample of the corpus is enough for a steady rate). */
+    'bound-pages': { type: 'string', default: '600' },
   },
 });
 const N = Number(args.n ?? (args.soak ? 20_000 : 2_000));
@@ -211,7 +213,7 @@ async function main(): Promise<void> {
   await procs.stopAll();
 
   // The bound: the extraction pool on every core over the same pages, nothing else running.
-  const boundPages = articles.slice(0, Math.min(articles.length, 2000)).map((a) => ({ html: a.html.replaceAll('{{BASE}}', bases[0]!), url: `${bases[0]}${a.path}` }));
+  const boundPages = articles.slice(0, Math.min(articles.length, Number(args['bound-pages']))).map((a) => ({ html: a.html.replaceAll('{{BASE}}', bases[0]!), url: `${bases[0]}${a.path}` }));
   const pool = createExtractPool({ threads: availableParallelism() });
   let next = 0;
   let boundOk = 0;

@@ -117,13 +117,17 @@ export function sharedTemplates(): Template[] | null {
 }
 
 /** Give a template page a new title, canonical link and unique paragraphs. */
-function personalise(template: Template, title: string, unique: string[], path: string): string {
+function personalise(template: Template, title: string, unique: string[], path: string, marker: string): string {
   const paras = unique.map((p) => `<p>${p}</p>`).join('\n');
   let html = template.html
     .replace(/<title>[\s\S]*?<\/title>/i, `<title>${escapeXml(title)}</title>`)
     .replace(/(<meta[^>]+property=["']og:title["'][^>]+content=)("[^"]*"|'[^']*')/i, `$1"${escapeXml(title)}"`)
     .replace(/<link[^>]+rel=["']canonical["'][^>]*>/i, `<link rel="canonical" href="{{BASE}}${path}">`)
     .replace(/<h1([^>]*)>[\s\S]*?<\/h1>/i, `<h1$1>${escapeXml(title)}</h1>`);
+  // Long paragraphs are the template's article text: make each one this article's own, or the
+  // extractor's per-site layer would rightly learn them as boilerplate repeated on every page.
+  let k = 0;
+  html = html.replace(/(<p[\s>](?:(?!<\/p>)[\s\S]){160,}?)(<\/p>)/gi, (_m, text: string, close: string) => `${text} (${marker} ${k++})${close}`);
   // After the longest paragraph: in a news page that is almost always inside the article body.
   let best: { end: number; len: number } | null = null;
   for (const m of html.matchAll(/<p[\s>][\s\S]*?<\/p>/gi)) {
@@ -153,7 +157,7 @@ export function buildCorpus(opts: CorpusOptions = {}): Corpus {
         paragraph(rand, 3),
         paragraph(rand, 2),
       ];
-      const article = { feed: f, index: i, path, title, marker, html: personalise(templates[(f * perFeed + i) % templates.length]!, title, unique, path) };
+      const article = { feed: f, index: i, path, title, marker, html: personalise(templates[(f * perFeed + i) % templates.length]!, title, unique, path, marker) };
       items.push(article);
       articles.push(article);
     }
@@ -180,5 +184,5 @@ export function articlePage(path: string, title: string): string {
   const rand = prng(seed);
   const templates = fixtureTemplates();
   const unique = [`${paragraph(rand, 2)} (${title})`, paragraph(rand, 3), paragraph(rand, 2)];
-  return personalise(templates[seed % templates.length]!, title, unique, path);
+  return personalise(templates[seed % templates.length]!, title, unique, path, `page ${seed.toString(36)}`);
 }
