@@ -3,7 +3,7 @@
 // cleans Readability's pick block by block. Synchronous and CPU-bound: run it off the event
 // loop through extract.pool.ts.
 import { Readability } from '@mozilla/readability';
-import { type DOMWindow, JSDOM, VirtualConsole } from 'jsdom';
+import { JSDOM, VirtualConsole } from 'jsdom';
 import { PermanentError } from '../../shared/errors.js';
 import type { ExtractedArticle } from '../../shared/types.js';
 import { collectBlocks } from './blocks.js';
@@ -65,40 +65,33 @@ function sanitise(root: Element): string {
   return root.innerHTML.trim();
 }
 
-// One window per thread, created on first use: a jsdom window costs more to set up than most
-// pages cost to parse. Its DOMParser never runs scripts or loads sub-resources, and the silent
-// virtual console swallows jsdom's complaints about broken markup.
-let sharedWindow: DOMWindow | null = null;
-
-function parsePage(html: string, url: string): Document {
-  let base: URL;
+/**
+ * A fresh jsdom window per page: scripts never run, sub-resources are never loaded, and the
+ * silent virtual console swallows jsdom's complaints about broken markup. (A shared window's
+ * DOMParser parses a little faster but keeps every document it made alive until it closes.)
+ */
+function parsePage(html: string, url: string): JSDOM {
   try {
-    base = new URL(url);
+    return new JSDOM(html, { url, virtualConsole: new VirtualConsole() });
   } catch (err) {
-    throw new PermanentError('invalid_url', `cannot use ${url} as page URL`, { cause: err });
+    if (err instanceof TypeError) throw new PermanentError('invalid_url', `cannot use ${url} as page URL`, { cause: err });
+    throw err;
   }
-  sharedWindow ??= new JSDOM('', { virtualConsole: new VirtualConsole() }).window;
-  const doc = new sharedWindow.DOMParser().parseFromString(html, 'text/html');
-  // Relative links resolve against the page (or the page's own <base>, made absolute).
-  const pageBase = doc.querySelector('base[href]');
-  let href = base.href;
-  try {
-    if (pageBase) href = new URL(pageBase.getAttribute('href') ?? '', base).href;
-  } catch {
-    // An unusable <base> is ignored, as browsers do.
-  }
-  pageBase?.remove();
-  const el = doc.createElement('base');
-  el.setAttribute('href', href);
-  doc.head.prepend(el);
-  return doc;
 }
 
 export function extractArticle(html: string, opts: ExtractOptions): ExtractedArticle {
   assertLooksLikeHtml(html);
   const prepared = stripHeavyElements(html);
-  const doc = parsePage(prepared.html, opts.url);
-  const meta = readMetadata(doc, opts.url, prepared.jsonLd);
+  const dom = parsePage(prepared.html, opts.url);
+  try {
+    return extractFromDocument(dom.window.document, prepared.jsonLd, opts);
+  } finally {
+    dom.window.close();
+  }
+}
+
+function extractFromDocument(doc: Document, jsonLd: readonly string[], opts: ExtractOptions): ExtractedArticle {
+  const meta = readMetadata(doc, opts.url, jsonLd);
   applySiteRules(doc, opts.siteRules);
   if (doc.body) removeStructuralBoilerplate(doc.body, 0.25);
   const pageMap = doc.body ? mapPage(doc.body) : null;
