@@ -203,7 +203,8 @@ function classifyNetworkError(err: unknown, url: string, signal: AbortSignal): E
   if (TLS_CERT_CODES.test(code)) {
     return new PermanentError('tls_error', `TLS certificate problem for ${url}: ${code} (${e.message})`, { cause: err });
   }
-  if (code.startsWith('Z_') || code === 'ERR_PADDING_1' || /^ERR__?(BROTLI|ZLIB)/.test(code)) {
+  // Brotli reports corrupt input as ERR__ERROR_FORMAT_<what> (e.g. _PADDING_2).
+  if (code.startsWith('Z_') || code === 'ERR_PADDING_1' || /^ERR__?(BROTLI|ZLIB|ERROR_FORMAT)/.test(code)) {
     return new RetryableError('bad_encoding', `could not decompress the body of ${url}: ${e.message}`, undefined, { cause: err });
   }
   return new RetryableError('network', `GET ${url} failed: ${code} ${e?.message ?? String(err)}`, undefined, { cause: err });

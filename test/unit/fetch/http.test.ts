@@ -29,6 +29,7 @@ beforeAll(async () => {
     '/deflate-raw': behave.compressed('raw deflate body', 'deflate-raw'),
     '/br': behave.compressed('brotli body', 'br'),
     '/bomb': behave.gzipBomb(64 * 1024 * 1024),
+    '/br-garbage': (_req, res) => void res.writeHead(200, { 'content-encoding': 'br' }).end('not brotli at all'),
     '/chain/*': behave.redirectChain(),
     '/loop-a': behave.redirect('/loop-b'),
     '/loop-b': behave.redirect('/loop-a'),
@@ -149,6 +150,11 @@ describe('httpGet: compression', () => {
     const err = await failure(httpGet(srv.url('/bomb'), { ...local, maxBytes: 1024 * 1024 }));
     expect(err.code).toBe('too_large');
     expect(process.memoryUsage().rss - before).toBeLessThan(48 * 1024 * 1024);
+  });
+
+  it('reports a corrupt brotli body as bad_encoding, not a network failure', async () => {
+    const err = await failure(httpGet(srv.url('/br-garbage'), local));
+    expect(err.code).toBe('bad_encoding');
   });
 });
 
