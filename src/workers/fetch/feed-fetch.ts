@@ -1,6 +1,7 @@
 // Getting a feed document: parse the body, and when a configured "feed" URL turns out to be an
 // HTML page, follow the feed it advertises (<link rel="alternate">) once. Shared by the feed.poll
 // worker and `newsflow feed parse`; the fetching itself is passed in.
+import { PermanentError } from '../../shared/errors.js';
 import { parseFeed, NotAFeedError, type NormalisedFeed } from './feed-parse.js';
 
 export interface FetchedText {
@@ -19,7 +20,10 @@ export interface FeedDocument<R extends FetchedText> {
 }
 
 function parseBody(res: FetchedText): NormalisedFeed {
-  return parseFeed(res.text ?? '', { url: res.url });
+  // No text means the body was binary: saying "the body is empty" would send a person looking
+  // for the wrong problem.
+  if (res.text === undefined) throw new PermanentError('binary', `${res.url}: the body is binary (not text), not a feed`);
+  return parseFeed(res.text, { url: res.url });
 }
 
 /**
