@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Redis } from 'ioredis';
 import { extractArticle } from '../../src/workers/readability/extract.js';
 import { SiteBoilerplate } from '../../src/workers/readability/site-boilerplate.js';
+import { learnableFingerprints } from '../../src/workers/readability/readability.worker.js';
 import { cleanupPrefix, randomPrefix, testRedis } from '../helpers/redis.js';
 
 const HOUSE_LINE = 'The Valley Courier has been reporting on the river towns every morning since 1887.';
@@ -56,6 +57,21 @@ describe('per-site boilerplate learning (real Redis)', () => {
     expect(fourth.text).toContain('Council members in district 4');
     expect(fourth.text).toContain('ferry timetable');
     expect(await sites.known('other.example')).toEqual(new Set());
+  });
+
+  it('never learns long paragraphs a site repeats (the background of a running story is text)', async () => {
+    const background =
+      'The bridge, built in 1911 from riveted steel, carried the only road between the two halves of the valley until the bypass opened, ' +
+      'and it has been closed to lorries twice since engineers first reported corrosion in its supports, most recently for six weeks ' +
+      'last winter, when ferries ran every twenty minutes to carry commuters and schoolchildren across the river.';
+    const host = 'series.example';
+    for (let n = 10; n < 15; n++) {
+      const a = extractArticle(page(n, background), { url: `https://${host}/${n}` });
+      await sites.learn(host, `s${n}`, learnableFingerprints(a));
+    }
+    const later = extractArticle(page(20, background), { url: `https://${host}/20`, knownBoilerplate: await sites.known(host) });
+    expect(later.text).toContain('built in 1911');
+    expect(later.text).not.toContain(HOUSE_LINE); // the short house line was learned
   });
 
   it('stays bounded per host', async () => {

@@ -61,9 +61,23 @@ export function extractHandler(deps: PipelineDeps): Handler<'article.extract'> {
     ]);
     await deps.redis.del(payload.bodyKey);
     // Learning is best effort: a failure here must not fail an article that is already handed on.
-    if (sites && host) await sites.learn(host, payload.id, article.fingerprints).catch((err) => log.warn({ err }, 'boilerplate learning failed'));
+    if (sites && host) {
+      await sites
+        .learn(host, payload.id, learnableFingerprints(article))
+        .catch((err) => log.warn({ err }, 'boilerplate learning failed'));
+    }
     log.debug({ url: payload.finalUrl, words: article.wordCount, learned: knownBoilerplate?.size ?? 0 }, 'article extracted');
   };
+}
+
+/**
+ * Only short blocks are learned: promos, blurbs, disclaimers and bios are a few lines, while a
+ * long paragraph a site repeats (the background of a running story) is still the article's text.
+ */
+export const MAX_LEARNED_WORDS = 60;
+
+export function learnableFingerprints(article: { paragraphs: string[]; fingerprints: string[] }): string[] {
+  return article.fingerprints.filter((_, i) => (article.paragraphs[i] ?? '').split(/\s+/).length <= MAX_LEARNED_WORDS);
 }
 
 function hostOf(url: string): string | null {
