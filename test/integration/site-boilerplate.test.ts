@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Redis } from 'ioredis';
 import { extractArticle } from '../../src/workers/readability/extract.js';
 import { SiteBoilerplate } from '../../src/workers/readability/site-boilerplate.js';
-import { learnableFingerprints } from '../../src/workers/readability/readability.worker.js';
+import { learnableFingerprints, MAX_LEARNED_WORDS } from '../../src/workers/readability/readability.worker.js';
 import { cleanupPrefix, randomPrefix, testRedis } from '../helpers/redis.js';
 
 const HOUSE_LINE = 'The Valley Courier has been reporting on the river towns every morning since 1887.';
@@ -63,7 +63,9 @@ describe('per-site boilerplate learning (real Redis)', () => {
     const background =
       'The bridge, built in 1911 from riveted steel, carried the only road between the two halves of the valley until the bypass opened, ' +
       'and it has been closed to lorries twice since engineers first reported corrosion in its supports, most recently for six weeks ' +
-      'last winter, when ferries ran every twenty minutes to carry commuters and schoolchildren across the river.';
+      'last winter, when ferries ran every twenty minutes to carry commuters and schoolchildren across the river, ' +
+      'and the council paid for extra buses on the long road round through the hills.';
+    expect(background.split(/\s+/).length).toBeGreaterThan(MAX_LEARNED_WORDS);
     const host = 'series.example';
     for (let n = 10; n < 15; n++) {
       const a = extractArticle(page(n, background), { url: `https://${host}/${n}` });
