@@ -2,6 +2,8 @@
 // quotes, captions) and gives each its text with line breaks kept. Cleaning works on these
 // blocks, never on a flattened textContent, so removing one block cannot damage another.
 
+import { findDescendant } from './dom.js';
+
 export interface Block {
   /** The nodes that make up the block: one element, or a run of inline nodes. */
   nodes: Node[];
@@ -13,8 +15,10 @@ export interface Block {
 const LEAF_BLOCKS = new Set(['p', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'pre', 'figcaption', 'dt', 'dd', 'address', 'caption']);
 /** Blocks unless they hold other blocks, then containers. */
 const SOFT_BLOCKS = new Set(['li', 'blockquote']);
-const BLOCK_LEVEL =
-  'p,div,section,article,main,ul,ol,dl,table,blockquote,figure,header,footer,aside,h1,h2,h3,h4,h5,h6,pre,li,form,fieldset,details,center,hgroup,address,figcaption';
+const BLOCK_LEVEL = new Set(
+  'p,div,section,article,main,ul,ol,dl,table,blockquote,figure,header,footer,aside,h1,h2,h3,h4,h5,h6,pre,li,form,fieldset,details,center,hgroup,address,figcaption'.split(','),
+);
+const holdsBlock = (el: Element) => findDescendant(el, (d) => BLOCK_LEVEL.has(d.localName)) !== null;
 const SKIP = new Set(['img', 'picture', 'video', 'audio', 'canvas', 'source', 'track', 'input', 'textarea', 'hr', 'map', 'head', 'title', 'meta', 'link']);
 
 const TEXT_NODE = 3;
@@ -85,9 +89,9 @@ export function collectBlocks(root: Element): Block[] {
         if (prev && prev.nodeType === ELEMENT_NODE && (prev as Element).localName === 'br') flush();
         else pending.push(el);
       } else if (LEAF_BLOCKS.has(tag)) emit(el);
-      else if (SOFT_BLOCKS.has(tag) && !el.querySelector(BLOCK_LEVEL)) emit(el);
+      else if (SOFT_BLOCKS.has(tag) && !holdsBlock(el)) emit(el);
       else if (tag === 'a' || tag === 'span' || tag === 'b' || tag === 'i' || tag === 'em' || tag === 'strong' || tag === 'font' || tag === 'small' || tag === 'time' || tag === 'q' || tag === 'cite' || tag === 'sup' || tag === 'sub' || tag === 'code' || tag === 'mark' || tag === 'abbr' || tag === 'u' || tag === 's') {
-        if (el.querySelector(BLOCK_LEVEL)) {
+        if (holdsBlock(el)) {
           flush();
           walk(el);
           flush();

@@ -5,6 +5,7 @@
 //   4. known: fingerprints learned elsewhere for the site
 // Quotes, short paragraphs and datelines are never removed for being short or for wording.
 import type { Block } from './blocks.js';
+import { closestWhere, findDescendant } from './dom.js';
 import { fingerprint } from './fingerprint.js';
 import { wordingReason, isPromotional, isAuthorTail } from './wording.js';
 
@@ -56,12 +57,12 @@ export function structuralReason(el: Element): string | null {
   if (role && ROLES.has(role)) return `role:${role}`;
   const tokens = signatureTokens(el);
   // A figure's own caption describes the article's picture; only its credit goes.
-  const captionOk = el.closest('figcaption') !== null;
+  const inCaption = () => closestWhere(el, (e) => e.localName === 'figcaption') !== null;
   const textBlock = TEXT_BLOCKS.has(tag);
   for (let i = 0; i < tokens.length; i++) {
     const t = tokens[i]!;
     if (textBlock && !TEXT_BLOCK_TOKENS.has(t) && !TEXT_BLOCK_TOKENS.has(t + (tokens[i + 1] ?? ''))) continue;
-    if (TOKENS.has(t) && !(captionOk && t.startsWith('caption'))) return `token:${t}`;
+    if (TOKENS.has(t) && !(t.startsWith('caption') && inCaption())) return `token:${t}`;
     const pair = t + (tokens[i + 1] ?? '');
     if (PAIRS.has(pair)) return `token:${pair}`;
     if (t === 'author' && AUTHOR_BOX.has(tokens[i + 1] ?? '')) return 'token:author-box';
@@ -80,14 +81,15 @@ const textLength = (n: Node) => (n.textContent ?? '').replace(/\s+/g, '').length
  */
 export function removeStructuralBoilerplate(root: Element, maxShare = 0.4): string[] {
   const total = textLength(root);
+  const anyKept = hasKeptInside(root);
   const removed: string[] = [];
   const mayRemove = (el: Element): boolean => {
     if (total >= 200 && textLength(el) > total * maxShare) return false;
     // Several real paragraphs that are not a list of links: content, whatever the class says.
     let long = 0;
-    for (const p of el.querySelectorAll('p')) if ((p.textContent ?? '').length > 80) long++;
+    for (const p of el.getElementsByTagName('p')) if ((p.textContent ?? '').length > 80) long++;
     if (long >= 3 && linkShare(el) < 0.3) return false;
-    return !el.querySelector(`[${KEEP_ATTR}]`);
+    return !anyKept || !hasKeptInside(el);
   };
   // A reason found on a wrapper too big to remove is not applied inside it either
   // (a live blog's `comments` container and each `comment` entry in it).
@@ -111,12 +113,14 @@ export function removeStructuralBoilerplate(root: Element, maxShare = 0.4): stri
   return removed;
 }
 
+const isKeep = (el: Element) => el.hasAttribute(KEEP_ATTR);
+const hasKeptInside = (el: Element) => findDescendant(el, isKeep) !== null;
 const isKept = (b: Block) =>
-  b.nodes.some((n) => n.nodeType === 1 && ((n as Element).closest(`[${KEEP_ATTR}]`) || (n as Element).querySelector(`[${KEEP_ATTR}]`)));
+  b.nodes.some((n) => n.nodeType === 1 && (closestWhere(n as Element, isKeep) || hasKeptInside(n as Element)));
 
 function linkShare(el: Element): number {
   let linked = 0;
-  for (const a of el.querySelectorAll('a')) linked += textLength(a);
+  for (const a of el.getElementsByTagName('a')) linked += textLength(a);
   return linked / Math.max(1, textLength(el));
 }
 
@@ -131,8 +135,8 @@ export function isLinkTeaser(block: Block): boolean {
   for (const n of block.nodes) {
     if (n.nodeType !== 1) continue;
     const el = n as Element;
-    const links = el.localName === 'a' ? [el] : [...el.querySelectorAll('a[href]')];
-    for (const a of links) linked += (a.textContent ?? '').replace(/\s+/g, '').length;
+    const links = el.localName === 'a' ? [el] : [...el.getElementsByTagName('a')];
+    for (const a of links) if (a.hasAttribute('href')) linked += (a.textContent ?? '').replace(/\s+/g, '').length;
   }
   return linked >= block.text.replace(/\s+/g, '').length * 0.95;
 }

@@ -1,6 +1,7 @@
 // Article metadata read from the parsed page before Readability mutates it: meta tags,
 // JSON-LD (captured from the raw HTML, since scripts are stripped before parsing) and markup.
 import type { PageMetadata } from '../../shared/types.js';
+import { closestWhere, findDescendant, hasToken } from './dom.js';
 
 export type { PageMetadata };
 
@@ -98,9 +99,16 @@ export function stripSiteSuffix(title: string, siteName: string | null): string 
   return isSite && head.split(/\s+/).length >= 3 ? head : title;
 }
 
+/** `[rel~=author], [itemprop~=author] [itemprop~=name], [itemprop~=author]`, without a selector engine. */
+function isAuthorMarkup(el: Element): boolean {
+  if (hasToken(el, 'rel', 'author') || hasToken(el, 'itemprop', 'author')) return true;
+  return hasToken(el, 'itemprop', 'name') && !!el.parentElement && closestWhere(el.parentElement, (a) => hasToken(a, 'itemprop', 'author')) !== null;
+}
+
 export function readMetadata(doc: Document, url: string, jsonLd: readonly string[]): PageMetadata {
   const meta = new Map<string, string>();
-  for (const m of doc.querySelectorAll('meta[content]')) {
+  for (const m of doc.getElementsByTagName('meta')) {
+    if (!m.hasAttribute('content')) continue;
     const key = (m.getAttribute('property') ?? m.getAttribute('name') ?? m.getAttribute('itemprop') ?? m.getAttribute('http-equiv'))?.toLowerCase().trim();
     const content = m.getAttribute('content')?.trim();
     if (key && content && !meta.has(key)) meta.set(key, content);
@@ -121,7 +129,7 @@ export function readMetadata(doc: Document, url: string, jsonLd: readonly string
       null,
   );
 
-  const h1s = doc.querySelectorAll('h1');
+  const h1s = doc.getElementsByTagName('h1');
   const rawTitle =
     pick('og:title', 'twitter:title', 'title', 'sailthru.title', 'dc.title') ??
     (typeof article?.['headline'] === 'string' ? article['headline'] : null) ??
@@ -133,12 +141,12 @@ export function readMetadata(doc: Document, url: string, jsonLd: readonly string
   const byline =
     cleanByline(metaAuthor) ??
     cleanByline(ldName(article?.['author'])) ??
-    cleanByline(doc.querySelector('[rel~="author"], [itemprop~="author"] [itemprop~="name"], [itemprop~="author"]')?.textContent);
+    cleanByline(findDescendant(doc.documentElement, isAuthorMarkup)?.textContent);
 
   const published =
     normaliseDate(pick('article:published_time', 'og:published_time', 'datepublished', 'publishdate', 'pubdate', 'date', 'dc.date', 'dc.date.issued', 'dcterms.created', 'sailthru.date', 'parsely-pub-date')) ??
     normaliseDate(typeof article?.['datePublished'] === 'string' ? article['datePublished'] : null) ??
-    normaliseDate(doc.querySelector('time[datetime]')?.getAttribute('datetime'));
+    normaliseDate(findDescendant(doc.documentElement, (e) => e.localName === 'time' && e.hasAttribute('datetime'))?.getAttribute('datetime'));
 
   const lang =
     normaliseLang(doc.documentElement.getAttribute('lang') ?? doc.documentElement.getAttribute('xml:lang')) ??
@@ -146,7 +154,8 @@ export function readMetadata(doc: Document, url: string, jsonLd: readonly string
     normaliseLang(typeof article?.['inLanguage'] === 'string' ? article['inLanguage'] : null);
 
   const canonicalUrl =
-    absolute(doc.querySelector('link[rel~="canonical"]')?.getAttribute('href'), url) ?? absolute(pick('og:url'), url);
+    absolute([...doc.getElementsByTagName('link')].find((l) => hasToken(l, 'rel', 'canonical'))?.getAttribute('href'), url) ??
+    absolute(pick('og:url'), url);
 
   return {
     canonicalUrl,

@@ -13,7 +13,7 @@ export function mapPage(body: Element): PageMap {
   const parent = new WeakMap<Element, Element>();
   const order = new WeakMap<Element, number>();
   let i = 0;
-  for (const el of body.querySelectorAll('*')) {
+  for (const el of body.getElementsByTagName('*')) {
     order.set(el, i++);
     if (el.parentElement) parent.set(el, el.parentElement);
   }
@@ -26,7 +26,7 @@ const signature = (el: Element) => `${el.localName}.${(el.getAttribute('class') 
 
 function linkDensity(el: Element): number {
   let linked = 0;
-  for (const a of el.querySelectorAll('a')) linked += textLen(a);
+  for (const a of el.getElementsByTagName('a')) linked += textLen(a);
   return linked / Math.max(1, textLen(el));
 }
 
@@ -40,7 +40,7 @@ function ancestors(el: Element, map: PageMap, levels: number): Element[] {
 export function restoreSplitSections(article: Element, doc: Document, map: PageMap): number {
   // The wrapper that held most of the chosen paragraphs, as it was in the page.
   const weight = new Map<Element, number>();
-  for (const p of article.querySelectorAll('p')) {
+  for (const p of article.getElementsByTagName('p')) {
     const parent = map.parent.get(p);
     if (parent?.getAttribute('class')?.trim()) weight.set(parent, (weight.get(parent) ?? 0) + textLen(p));
   }

@@ -1,0 +1,30 @@
+// Small tree walks used instead of CSS selectors on hot paths: jsdom's selector engine costs
+// far more per call than walking the tree, and these run once per element of a page.
+
+/** The first descendant of `root` (not `root` itself) in document order for which `test` holds. */
+export function findDescendant(root: Element, test: (el: Element) => boolean): Element | null {
+  let el = root.firstElementChild;
+  while (el) {
+    if (test(el)) return el;
+    if (el.firstElementChild) {
+      el = el.firstElementChild;
+      continue;
+    }
+    while (el && el !== root && !el.nextElementSibling) el = el.parentElement;
+    if (!el || el === root) return null;
+    el = el.nextElementSibling;
+  }
+  return null;
+}
+
+/** `el` or its nearest ancestor for which `test` holds. */
+export function closestWhere(el: Element, test: (el: Element) => boolean): Element | null {
+  for (let e: Element | null = el; e; e = e.parentElement) if (test(e)) return e;
+  return null;
+}
+
+/** Whether a whitespace-separated attribute (`rel`, `itemprop`) lists `token`. */
+export function hasToken(el: Element, attr: string, token: string): boolean {
+  const v = el.getAttribute(attr);
+  return v !== null && v.toLowerCase().split(/\s+/).includes(token);
+}
