@@ -164,7 +164,8 @@ describe('hostile inputs through the real pipeline', () => {
         feeds: [...feedCases.map(urlOf), server.url('/pages-feed.xml')],
         jsonl,
         extra: {
-          network: { allow: ['127.0.0.1'], timeout: '3s' },
+          // Generous enough that a loaded CI machine does not turn a cap (too_large) into a timeout.
+          network: { allow: ['127.0.0.1'], timeout: '8s' },
           fetch: { concurrency: 8, perHost: { concurrency: 8, minInterval: 0 } },
           extract: { threads: 2, concurrency: 4, timeout: '15s' },
           queues: { lockDuration: '30s', stalledInterval: '30s' },

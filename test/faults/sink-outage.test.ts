@@ -69,12 +69,18 @@ describe('a sink backend down for a while', () => {
       const rowsAtCut = await probe.stored('postgres');
       await sleep(4_000);
       const retries = Number(await redis.hget(keysFor(prefix).stats(), 'retry:store'));
+      const rowsWhileDown = await probe.stored('postgres');
       proxy.restore();
       console.info(`[postgres down] cut at ${rowsAtCut}/${n} rows; ${retries} store retries and ${proxy.refused} refused connections while down`);
       expect(rowsAtCut).toBeLessThan(n);
-      expect(retries, 'store jobs failed and were retried while PostgreSQL was away').toBeGreaterThan(0);
+      // The outage was real: at most the transactions already in flight (the pool's 4 connections)
+      // landed while PostgreSQL was cut off. Store jobs either failed and were retried, or waited
+      // on a dead connection until the query timeout; which one depends on timing.
+      expect(rowsWhileDown - rowsAtCut).toBeLessThanOrEqual(4);
 
-      await waitForAllStored(probe, jsonl, n, 120_000);
+      await waitForAllStored(probe, jsonl, n, 120_000).catch((err) => {
+        throw new Error(`${(err as Error).message}\n--- pipeline output ---\n${procs.output().slice(-4000)}`);
+      });
       await waitFor('every PostgreSQL row', async () => (await probe.stored('postgres')) >= n, 30_000);
       expect(procs.crashed(), procs.output()).toEqual([]);
       expect(await probe.failed()).toEqual([]);

@@ -68,6 +68,9 @@ CREATE INDEX articles_search_idx ON articles USING gin (search);
 /** Apply every migration not yet applied, each in its own transaction, under an advisory lock. */
 export async function migrate(pool: Pool, schema: string): Promise<number[]> {
   const client = await pool.connect();
+  // See guardedClient in postgres.sink.ts: a dropped connection must reject, not crash.
+  const onError = () => {};
+  client.on('error', onError);
   const applied: number[] = [];
   try {
     // One lock per schema: concurrent starters wait here, then find nothing left to do.
@@ -99,6 +102,7 @@ export async function migrate(pool: Pool, schema: string): Promise<number[]> {
       await client.query('SELECT pg_advisory_unlock(hashtext($1))', [`newsflow-migrate:${schema}`]);
     }
   } finally {
+    client.off('error', onError);
     client.release();
   }
   return applied;

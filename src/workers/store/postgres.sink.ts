@@ -19,7 +19,16 @@ export interface PostgresSink extends Sink {
 }
 
 export function createPostgresSink(opts: PostgresSinkOptions): PostgresSink {
-  const pool = new pg.Pool({ connectionString: opts.url, max: opts.poolSize ?? 4, connectionTimeoutMillis: 10_000 });
+  const pool = new pg.Pool({
+    connectionString: opts.url,
+    max: opts.poolSize ?? 4,
+    connectionTimeoutMillis: 10_000,
+    // A connection cut by the network (not closed by the server) would otherwise hang a query, and
+    // its store job, forever: time queries out and let the job retry.
+    query_timeout: 30_000,
+    statement_timeout: 30_000,
+    keepAlive: true,
+  });
   // An idle client losing its connection must not crash the process; the next query reconnects.
   pool.on('error', () => {});
   const s = ident(opts.schema);
@@ -43,7 +52,7 @@ export function createPostgresSink(opts: PostgresSinkOptions): PostgresSink {
     },
     async write(article) {
       await ensureReady();
-      const client = await pool.connect();
+      const client = await guardedClient(pool);
       try {
         await inTransaction(client, async () => {
           const seen = article.published ?? article.times.discovered;
@@ -98,11 +107,22 @@ export function createPostgresSink(opts: PostgresSinkOptions): PostgresSink {
           );
         });
       } finally {
-        client.release();
+        client.release(client.broken);
       }
     },
     async close() {
       await pool.end();
     },
   };
+}
+
+/**
+ * A pooled client with an 'error' listener while it is checked out: a connection dropped
+ * mid-transaction emits 'error' on the client, which would crash the process unheard. The failed
+ * query rejects on its own; the broken client is destroyed on release instead of reused.
+ */
+export async function guardedClient(pool: pg.Pool): Promise<pg.PoolClient & { broken?: Error }> {
+  const client: pg.PoolClient & { broken?: Error } = await pool.connect();
+  if (!client.listenerCount('error')) client.on('error', (err) => (client.broken = err));
+  return client;
 }
