@@ -3,6 +3,7 @@
 //
 // Shutdown order: dashboard, then workers (worker.close() lets active jobs finish), then the
 // extraction pool and sinks, then queues, then Redis connections.
+import { availableParallelism } from 'node:os';
 import type { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Config } from './shared/config.js';
@@ -96,7 +97,8 @@ export async function startPipeline(opts: PipelineOptions): Promise<Pipeline> {
   const concurrency: Record<QueueName, number> = {
     feed: 4,
     page: config.fetch.concurrency,
-    extract: config.extract.concurrency ?? Math.max(2, (config.extract.threads || 2) * 2),
+    // Twice the threads, so each thread has the next page ready when it finishes one.
+    extract: config.extract.concurrency ?? (config.extract.threads || availableParallelism()) * 2,
     classify: config.classify.concurrency,
     store: 8,
   };
