@@ -58,14 +58,8 @@ export const storedArticleSchema = z.object({
   /** Stable hash of the canonical URL. */
   id: z.string(),
   url: z.string(),
-  canonicalUrl: z.string().nullable(),
+  ...pageMetadataSchema.omit({ excerpt: true }).shape,
   feed: feedRefSchema,
-  title: z.string().nullable(),
-  byline: z.string().nullable(),
-  published: z.string().nullable(),
-  siteName: z.string().nullable(),
-  lang: z.string().nullable(),
-  leadImage: z.string().nullable(),
   text: z.string(),
   wordCount: z.number(),
   /** Best first. */

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { packagePath, SHARED_DATA } from '../../src/shared/paths.js';
 import { articleId } from '../../src/shared/url.js';
+import { seededRandom } from '../../src/shared/random.js';
 
 export interface CorpusArticle {
   feed: number;
@@ -42,17 +43,8 @@ export interface CorpusOptions {
   templates?: 'fixtures' | 'shared';
 }
 
-/** mulberry32: a small deterministic PRNG. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A small deterministic PRNG (shared with training). */
+export const prng = seededRandom;
 
 const WHO = ['The city council', 'Regional health officials', 'A coalition of farmers', 'The transport ministry', 'Harbour workers', 'University researchers', 'The national weather service', 'Local traders', 'A parliamentary committee', 'The football association', 'Energy regulators', 'Teachers unions'];
 const DID = ['announced plans for', 'voted against', 'published a report on', 'raised concerns about', 'agreed to fund', 'delayed a decision on', 'launched an inquiry into', 'warned of delays to', 'celebrated the opening of', 'called for a review of'];

@@ -3,6 +3,7 @@
 // Training and prediction are pure; the model is a plain JSON object (int8 weights with one scale
 // per label, stored only for the buckets training kept, base64-packed to keep the file small).
 import { fnv1a, fromBase64Int8, fromBase64Uint8, STOPWORDS, toBase64, tokenize } from './text.js';
+import { seededRandom } from '../../shared/random.js';
 
 export interface TopicRow {
   text: string;
@@ -183,17 +184,6 @@ function vectorize(counts: Map<number, number>, idf: (h: number) => number, f: F
   return { idx: Int32Array.from(idx), val: Float32Array.from(val) };
 }
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function softmaxInPlace(z: Float64Array): void {
   let max = -Infinity;
   for (const v of z) if (v > max) max = v;
@@ -331,7 +321,7 @@ function trainLogreg(
   const epochs = opts.epochs ?? 30;
   const l2 = opts.l2 ?? 1e-5;
   const lr0 = opts.learningRate ?? 0.5;
-  const rand = mulberry32(opts.seed ?? 42);
+  const rand = seededRandom(opts.seed ?? 42);
   const order = X.map((_, i) => i);
   const p = new Float64Array(K);
   // W_true = scale * W: weight decay becomes one multiply per step instead of a pass over W.
