@@ -5,7 +5,7 @@
 //   4. known: fingerprints learned elsewhere for the site
 // Quotes, short paragraphs and datelines are never removed for being short or for wording.
 import type { Block } from './blocks.js';
-import { closestWhere, findDescendant } from './dom.js';
+import { closestWhere, descendants, findDescendant } from './dom.js';
 import { fingerprint } from './fingerprint.js';
 import { wordingReason, isPromotional, isAuthorTail } from './wording.js';
 
@@ -87,7 +87,7 @@ export function removeStructuralBoilerplate(root: Element, maxShare = 0.4): stri
     if (total >= 200 && textLength(el) > total * maxShare) return false;
     // Several real paragraphs that are not a list of links: content, whatever the class says.
     let long = 0;
-    for (const p of el.getElementsByTagName('p')) if ((p.textContent ?? '').length > 80) long++;
+    for (const p of descendants(el, 'p')) if ((p.textContent ?? '').length > 80) long++;
     if (long >= 3 && linkShare(el) < 0.3) return false;
     return !anyKept || !hasKeptInside(el);
   };
@@ -120,7 +120,7 @@ const isKept = (b: Block) =>
 
 function linkShare(el: Element): number {
   let linked = 0;
-  for (const a of el.getElementsByTagName('a')) linked += textLength(a);
+  for (const a of descendants(el, 'a')) linked += textLength(a);
   return linked / Math.max(1, textLength(el));
 }
 
@@ -135,7 +135,7 @@ export function isLinkTeaser(block: Block): boolean {
   for (const n of block.nodes) {
     if (n.nodeType !== 1) continue;
     const el = n as Element;
-    const links = el.localName === 'a' ? [el] : [...el.getElementsByTagName('a')];
+    const links = el.localName === 'a' ? [el] : descendants(el, 'a');
     for (const a of links) if (a.hasAttribute('href')) linked += (a.textContent ?? '').replace(/\s+/g, '').length;
   }
   return linked >= block.text.replace(/\s+/g, '').length * 0.95;

@@ -1,5 +1,31 @@
-// Small tree walks used instead of CSS selectors on hot paths: jsdom's selector engine costs
-// far more per call than walking the tree, and these run once per element of a page.
+// Small tree walks used instead of CSS selectors and live collections on hot paths: jsdom's
+// selector engine costs far more per call than walking the tree, and iterating a live
+// HTMLCollection (getElementsByTagName, children) is quadratic in jsdom: its proxy looks every
+// property read, `length` included, up as a named item by scanning the whole collection.
+
+/** Descendants of `root` (not `root` itself) in document order, optionally only one tag. */
+export function descendants(root: Element, localName?: string): Element[] {
+  const out: Element[] = [];
+  let el = root.firstElementChild;
+  while (el) {
+    if (localName === undefined || el.localName === localName) out.push(el);
+    if (el.firstElementChild) {
+      el = el.firstElementChild;
+      continue;
+    }
+    while (el && el !== root && !el.nextElementSibling) el = el.parentElement;
+    if (!el || el === root) break;
+    el = el.nextElementSibling;
+  }
+  return out;
+}
+
+/** The element children of `el`, as an array. */
+export function childElements(el: Element): Element[] {
+  const out: Element[] = [];
+  for (let c = el.firstElementChild; c; c = c.nextElementSibling) out.push(c);
+  return out;
+}
 
 /** The first descendant of `root` (not `root` itself) in document order for which `test` holds. */
 export function findDescendant(root: Element, test: (el: Element) => boolean): Element | null {

@@ -7,6 +7,7 @@ import { JSDOM, VirtualConsole } from 'jsdom';
 import { PermanentError } from '../../shared/errors.js';
 import type { ExtractedArticle } from '../../shared/types.js';
 import { collectBlocks } from './blocks.js';
+import { descendants } from './dom.js';
 import { KEEP_ATTR, cleanBlocks, removeStructuralBoilerplate } from './boilerplate.js';
 import { normaliseForFingerprint } from './fingerprint.js';
 import { cleanByline, normaliseDate, normaliseLang, readMetadata } from './metadata.js';
@@ -46,12 +47,13 @@ function applySiteRules(doc: Document, rules: SiteRules | undefined): void {
 }
 
 const KEEP_ATTRS: Record<string, readonly string[]> = { a: ['href'], img: ['src', 'alt'], td: ['colspan', 'rowspan'], th: ['colspan', 'rowspan'] };
-const DROP_ELEMENTS = 'script,style,iframe,object,embed,form,input,button,select,textarea,noscript,template,svg,link,meta';
+const DROP_ELEMENTS = new Set(['script', 'style', 'iframe', 'object', 'embed', 'form', 'input', 'button', 'select', 'textarea', 'noscript', 'template', 'svg', 'link', 'meta']);
+const EMPTIABLE = new Set(['div', 'section', 'span', 'figure', 'ul', 'ol', 'blockquote', 'p']);
 
 /** Only structure survives: no classes, ids, styles or handlers; only http(s) links and images. */
 function sanitise(root: Element): string {
-  root.querySelectorAll(DROP_ELEMENTS).forEach((el) => el.remove());
-  for (const el of [root, ...root.querySelectorAll('*')]) {
+  for (const el of descendants(root)) if (DROP_ELEMENTS.has(el.localName) && el.isConnected) el.remove();
+  for (const el of [root, ...descendants(root)]) {
     const allowed = KEEP_ATTRS[el.localName] ?? [];
     for (const a of [...el.attributes]) {
       const unsafeUrl = (a.name === 'href' || a.name === 'src') && !/^https?:/i.test(a.value.trim());
@@ -59,8 +61,8 @@ function sanitise(root: Element): string {
     }
   }
   // Containers emptied by cleaning.
-  for (const el of [...root.querySelectorAll('div,section,span,figure,ul,ol,blockquote,p')].reverse()) {
-    if (!el.textContent?.trim() && !el.querySelector('img')) el.remove();
+  for (const el of descendants(root).reverse()) {
+    if (EMPTIABLE.has(el.localName) && !el.textContent?.trim() && descendants(el, 'img').length === 0) el.remove();
   }
   return root.innerHTML.trim();
 }

@@ -1,7 +1,7 @@
 // Article metadata read from the parsed page before Readability mutates it: meta tags,
 // JSON-LD (captured from the raw HTML, since scripts are stripped before parsing) and markup.
 import type { PageMetadata } from '../../shared/types.js';
-import { closestWhere, findDescendant, hasToken } from './dom.js';
+import { closestWhere, descendants, findDescendant, hasToken } from './dom.js';
 
 export type { PageMetadata };
 
@@ -107,7 +107,7 @@ function isAuthorMarkup(el: Element): boolean {
 
 export function readMetadata(doc: Document, url: string, jsonLd: readonly string[]): PageMetadata {
   const meta = new Map<string, string>();
-  for (const m of doc.getElementsByTagName('meta')) {
+  for (const m of descendants(doc.documentElement, 'meta')) {
     if (!m.hasAttribute('content')) continue;
     const key = (m.getAttribute('property') ?? m.getAttribute('name') ?? m.getAttribute('itemprop') ?? m.getAttribute('http-equiv'))?.toLowerCase().trim();
     const content = m.getAttribute('content')?.trim();
@@ -129,7 +129,7 @@ export function readMetadata(doc: Document, url: string, jsonLd: readonly string
       null,
   );
 
-  const h1s = doc.getElementsByTagName('h1');
+  const h1s = descendants(doc.documentElement, 'h1');
   const rawTitle =
     pick('og:title', 'twitter:title', 'title', 'sailthru.title', 'dc.title') ??
     (typeof article?.['headline'] === 'string' ? article['headline'] : null) ??
@@ -154,7 +154,7 @@ export function readMetadata(doc: Document, url: string, jsonLd: readonly string
     normaliseLang(typeof article?.['inLanguage'] === 'string' ? article['inLanguage'] : null);
 
   const canonicalUrl =
-    absolute([...doc.getElementsByTagName('link')].find((l) => hasToken(l, 'rel', 'canonical'))?.getAttribute('href'), url) ??
+    absolute(descendants(doc.documentElement, 'link').find((l) => hasToken(l, 'rel', 'canonical'))?.getAttribute('href'), url) ??
     absolute(pick('og:url'), url);
 
   return {

@@ -3,6 +3,7 @@
 // Readability runs we note each element's place in the page; afterwards, wrappers that look
 // exactly like the chosen one (same tag and class) and sit close to it in the original tree
 // are added back, with a subheading just before them, in page order.
+import { childElements, descendants } from './dom.js';
 
 export interface PageMap {
   parent: WeakMap<Element, Element>;
@@ -13,7 +14,7 @@ export function mapPage(body: Element): PageMap {
   const parent = new WeakMap<Element, Element>();
   const order = new WeakMap<Element, number>();
   let i = 0;
-  for (const el of body.getElementsByTagName('*')) {
+  for (const el of descendants(body)) {
     order.set(el, i++);
     if (el.parentElement) parent.set(el, el.parentElement);
   }
@@ -26,7 +27,7 @@ const signature = (el: Element) => `${el.localName}.${(el.getAttribute('class') 
 
 function linkDensity(el: Element): number {
   let linked = 0;
-  for (const a of el.getElementsByTagName('a')) linked += textLen(a);
+  for (const a of descendants(el, 'a')) linked += textLen(a);
   return linked / Math.max(1, textLen(el));
 }
 
@@ -40,7 +41,7 @@ function ancestors(el: Element, map: PageMap, levels: number): Element[] {
 export function restoreSplitSections(article: Element, doc: Document, map: PageMap): number {
   // The wrapper that held most of the chosen paragraphs, as it was in the page.
   const weight = new Map<Element, number>();
-  for (const p of article.getElementsByTagName('p')) {
+  for (const p of descendants(article, 'p')) {
     const parent = map.parent.get(p);
     if (parent?.getAttribute('class')?.trim()) weight.set(parent, (weight.get(parent) ?? 0) + textLen(p));
   }
@@ -52,7 +53,7 @@ export function restoreSplitSections(article: Element, doc: Document, map: PageM
   if (near.size === 0) return 0;
 
   const extra: Element[] = [];
-  for (const el of doc.body?.getElementsByTagName(chosen.localName) ?? []) {
+  for (const el of doc.body ? descendants(doc.body, chosen.localName) : []) {
     if (el === chosen || signature(el) !== sig || article.contains(el) || !el.isConnected) continue;
     if (!ancestors(el, map, MAX_LEVELS).some((a) => near.has(a))) continue;
     if (textLen(el) < 80 || linkDensity(el) > 0.3) continue;
@@ -67,7 +68,7 @@ export function restoreSplitSections(article: Element, doc: Document, map: PageM
   const orderOf = (n: Element): number => map.order.get(n) ?? (n.querySelector('*') ? orderOf(n.querySelector('*')!) : -1);
   for (const el of extra) {
     const at = orderOf(el);
-    const before = [...page.children].find((c) => orderOf(c) > at) ?? null;
+    const before = childElements(page).find((c) => orderOf(c) > at) ?? null;
     page.insertBefore(el, before);
   }
   return extra.length;
