@@ -79,7 +79,12 @@ export async function startPipeline(opts: PipelineOptions): Promise<Pipeline> {
 
   const deps: PipelineDeps = { config, redis, queues, keys, log };
   if (roles.has('extract')) {
-    deps.extractor = createExtractPool({ threads: config.extract.threads || undefined, timeoutMs: config.extract.timeout });
+    deps.extractor = createExtractPool({
+      threads: config.extract.threads || undefined,
+      timeoutMs: config.extract.timeout,
+      maxHeapMb: config.extract.heapMb,
+      youngGenMb: config.extract.youngGenMb,
+    });
   }
   if (roles.has('store')) deps.sinks = createSinks(config, redis, keys);
 

@@ -102,6 +102,10 @@ export const configSchema = z.object({
       threads: z.number().int().min(0).default(0),
       timeout: duration.default(30_000),
       concurrency: z.number().int().positive().optional(),
+      /** Old-generation heap cap per extraction thread (MB): one monstrous page cannot take the process down. */
+      heapMb: z.number().int().min(64).default(1024),
+      /** Young-generation cap per extraction thread (MB); see extract.pool.ts. */
+      youngGenMb: z.number().int().min(8).default(128),
       /** Per-site rules, keyed by host name: CSS selectors to drop or keep. */
       sites: z.record(z.string(), siteRulesSchema).default({}),
       /** Layer 4: learn each site's boilerplate from blocks repeated across its articles. */
@@ -113,7 +117,7 @@ export const configSchema = z.object({
         })
         .default({ enabled: true, minArticles: 3 }),
     })
-    .default({ threads: 0, timeout: 30_000, sites: {}, learn: { enabled: true, minArticles: 3 } }),
+    .default({ threads: 0, timeout: 30_000, heapMb: 1024, youngGenMb: 128, sites: {}, learn: { enabled: true, minArticles: 3 } }),
   classify: z
     .object({
       model: z.string().optional(),

@@ -40,4 +40,20 @@ describe('extract pool', () => {
     const after = await Promise.all([1, 2, 3].map(() => pool.extract(seed, { url: seedUrl })));
     for (const a of after) expect(a.title).toBe('Russia to receive additional weapons from Iran, report says');
   });
+
+  it('fails a page that exhausts its thread\'s heap cap for good, and the pool keeps working', async () => {
+    const small = createExtractPool({ threads: 1, timeoutMs: 30_000, maxHeapMb: 64, youngGenMb: 8 });
+    try {
+      // ~300,000 elements: several hundred MB of jsdom nodes, far over a 64 MB heap.
+      const huge = `<html><body><article>${'<p>word <b>bold</b> <i>it</i> <span>x</span></p>'.repeat(75_000)}</article></body></html>`;
+      const err = await small.extract(huge, { url: URL }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(PermanentError);
+      expect((err as PermanentError).code).toBe('too_large');
+      expect((err as PermanentError).message).toContain('extract.heapMb');
+      const after = await small.extract(seed, { url: seedUrl });
+      expect(after.title).toBe('Russia to receive additional weapons from Iran, report says');
+    } finally {
+      await small.close();
+    }
+  }, 60_000);
 });
