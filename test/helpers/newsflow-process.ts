@@ -19,7 +19,10 @@ export function writeConfig(dir: string, config: unknown): string {
 }
 
 export function startNewsflow(opts: { config: string; workers: string; env?: NodeJS.ProcessEnv }): NewsflowProcess {
-  const child = spawn(process.execPath, [packagePath('dist', 'cli.js'), 'start', '--config', opts.config, '--workers', opts.workers], {
+  // NEWSFLOW_CHILD_NODE_ARGS passes node flags to every child, e.g. to profile a benchmark:
+  // NEWSFLOW_CHILD_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" npm run bench:pipeline
+  const nodeArgs = (process.env.NEWSFLOW_CHILD_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
+  const child = spawn(process.execPath, [...nodeArgs, packagePath('dist', 'cli.js'), 'start', '--config', opts.config, '--workers', opts.workers], {
     env: { ...process.env, LOG_LEVEL: 'warn', ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -28,6 +28,47 @@ export interface RedisStoryIndexOptions {
 
 const RELEASE = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`;
 
+// df per term in one call: KEYS = arts, then one postings key per term; ARGV[1] = since.
+const STATS = `
+local out = {}
+for i, key in ipairs(KEYS) do out[i] = redis.call('zcount', key, ARGV[1], '+inf') end
+return out`;
+
+// Indexes one article in one call (a MULTI of three commands per term cost more CPU, client and
+// server, than the clustering itself). KEYS: 1 article record, 2 arts, 3 story hash, 4 members,
+// 5 member details, 6 outlets, 7 topics, 8 stories, 9.. one postings key per term.
+// ARGV: json, ttl, id, published, since, window, title, storyTtl, maxMembers, details, source,
+// story id, topic count, topics...
+const ADD = `
+local id, published, since = ARGV[3], ARGV[4], '(' .. ARGV[5]
+local window, storyTtl, maxMembers = ARGV[6], ARGV[8], tonumber(ARGV[9])
+redis.call('set', KEYS[1], ARGV[1], 'PX', ARGV[2])
+redis.call('zadd', KEYS[2], published, id)
+redis.call('zremrangebyscore', KEYS[2], '-inf', since)
+for i = 9, #KEYS do
+  redis.call('zadd', KEYS[i], published, id)
+  redis.call('zremrangebyscore', KEYS[i], '-inf', since)
+  redis.call('pexpire', KEYS[i], window)
+end
+redis.call('hsetnx', KEYS[3], 'title', ARGV[7])
+redis.call('hsetnx', KEYS[3], 'first', id)
+redis.call('hsetnx', KEYS[3], 'firstSeen', published)
+redis.call('hincrby', KEYS[3], 'size', 1)
+-- lastSeen only moves forward, even when an older article arrives late.
+if tonumber(published) > tonumber(redis.call('hget', KEYS[3], 'lastSeen') or '0') then
+  redis.call('hset', KEYS[3], 'lastSeen', published)
+end
+redis.call('zadd', KEYS[4], published, id)
+redis.call('zremrangebyrank', KEYS[4], 0, -maxMembers - 1)
+redis.call('hset', KEYS[5], id, ARGV[10])
+if ARGV[11] ~= '' then redis.call('hincrby', KEYS[6], ARGV[11], 1) end
+for i = 1, tonumber(ARGV[13]) do redis.call('hincrby', KEYS[7], ARGV[13 + i], 1) end
+redis.call('zadd', KEYS[8], 'GT', published, ARGV[12])
+-- Scores are published times, so trim on the same clock (replayed archives keep working).
+redis.call('zremrangebyscore', KEYS[8], '-inf', '(' .. string.format('%.0f', tonumber(published) - tonumber(storyTtl)))
+for i = 3, 7 do redis.call('pexpire', KEYS[i], storyTtl) end
+return 1`;
+
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 export class RedisStoryIndex implements StoryIndex {
@@ -75,12 +116,9 @@ export class RedisStoryIndex implements StoryIndex {
       return json ? (JSON.parse(json) as IndexedArticle) : null;
     },
     stats: async (terms, since) => {
-      const p = this.redis.pipeline();
-      p.zcount(this.k('arts'), since, '+inf');
-      for (const t of terms) p.zcount(this.k('t', t), since, '+inf');
-      const res = (await p.exec()) ?? [];
-      const num = (i: number): number => Number(res[i]?.[1] ?? 0);
-      return { n: num(0), df: terms.map((_, i) => num(i + 1)) };
+      const keys = [this.k('arts'), ...terms.map((t) => this.k('t', t))];
+      const counts = (await this.redis.eval(STATS, keys.length, ...keys, since)) as number[];
+      return { n: counts[0] ?? 0, df: terms.map((_, i) => counts[i + 1] ?? 0) };
     },
     candidates: async (terms, since, limit) => {
       const p = this.redis.pipeline();
@@ -93,40 +131,21 @@ export class RedisStoryIndex implements StoryIndex {
       return jsons.filter((j): j is string => j !== null).map((j) => JSON.parse(j) as IndexedArticle);
     },
     add: async (a, since) => {
-      const now = Date.now();
       // Records live until the article leaves the window (at least a minute, for late arrivals).
-      const ttl = Math.max(60_000, a.published + this.o.windowMs - now);
-      const sk = this.k('s', a.story);
-      const m = this.redis.multi();
-      m.set(this.k('a', a.id), JSON.stringify(a), 'PX', ttl);
-      m.zadd(this.k('arts'), a.published, a.id);
-      m.zremrangebyscore(this.k('arts'), '-inf', `(${since}`);
-      for (const t of Object.keys(a.terms)) {
-        const tk = this.k('t', t);
-        m.zadd(tk, a.published, a.id);
-        m.zremrangebyscore(tk, '-inf', `(${since}`);
-        m.pexpire(tk, this.o.windowMs);
-      }
-      m.hsetnx(sk, 'title', a.title);
-      m.hsetnx(sk, 'first', a.id);
-      m.hsetnx(sk, 'firstSeen', String(a.published));
-      m.hincrby(sk, 'size', 1);
-      m.zadd(this.k('s', a.story, 'm'), a.published, a.id);
-      m.zremrangebyrank(this.k('s', a.story, 'm'), 0, -this.o.maxMembers - 1);
-      m.hset(this.k('s', a.story, 'd'), a.id, JSON.stringify({ title: a.title, source: a.source, published: a.published }));
-      if (a.source) m.hincrby(this.k('s', a.story, 'o'), a.source, 1);
-      for (const t of a.topics ?? []) m.hincrby(this.k('s', a.story, 't'), t, 1);
-      m.zadd(this.k('stories'), 'GT', a.published, a.story);
-      // Scores are published times, so trim on the same clock (replayed archives keep working).
-      m.zremrangebyscore(this.k('stories'), '-inf', `(${a.published - this.o.storyTtlMs}`);
-      for (const key of [sk, ...['m', 'd', 'o', 't'].map((x) => this.k('s', a.story, x))]) m.pexpire(key, this.o.storyTtlMs);
-      await m.exec();
-      // lastSeen only moves forward, even when an older article arrives late.
+      const ttl = Math.max(60_000, a.published + this.o.windowMs - Date.now());
+      const story = (x: string) => this.k('s', a.story, x);
+      const terms = Object.keys(a.terms);
+      const topics = a.topics ?? [];
+      const keys = [
+        this.k('a', a.id), this.k('arts'), this.k('s', a.story), story('m'), story('d'), story('o'), story('t'), this.k('stories'),
+        ...terms.map((t) => this.k('t', t)),
+      ];
       await this.redis.eval(
-        `local v = tonumber(redis.call('hget', KEYS[1], 'lastSeen') or '0') if tonumber(ARGV[1]) > v then redis.call('hset', KEYS[1], 'lastSeen', ARGV[1]) end return 1`,
-        1,
-        sk,
-        String(a.published),
+        ADD,
+        keys.length,
+        ...keys,
+        JSON.stringify(a), ttl, a.id, a.published, since, this.o.windowMs, a.title, this.o.storyTtlMs, this.o.maxMembers,
+        JSON.stringify({ title: a.title, source: a.source, published: a.published }), a.source ?? '', a.story, topics.length, ...topics,
       );
     },
   };

@@ -138,13 +138,30 @@ function charFeatures(toks: readonly string[], f: FeatureConfig, emit: (h: numbe
   }
 }
 
-/** Feature bucket -> (weighted) count for one text. */
-export function featureCounts(text: string, f: FeatureConfig): Map<number, number> {
-  const counts = new Map<number, number>();
+/**
+ * Counts of one text's features in a scratch array reused across calls (one per bucket count):
+ * `keys` lists the buckets in first-seen order, `count` reads them. Valid until the next call.
+ * A Map here cost more than the hashing itself on full-length articles.
+ */
+interface ScratchCounts {
+  keys: number[];
+  count: Float64Array;
+}
+let scratch: ScratchCounts | null = null;
+
+function countFeatures(text: string, f: FeatureConfig): ScratchCounts {
+  const size = bucketCount(f);
+  if (!scratch || scratch.count.length !== size) scratch = { keys: [], count: new Float64Array(size) };
+  const { keys, count } = scratch;
+  for (const h of keys) count[h] = 0;
+  keys.length = 0;
   const addPart = (part: string, w: number) => {
     let toks = tokenize(part);
     if (f.foldDigits) toks = toks.map((t) => t.replace(/\d/g, '0'));
-    const emit = (h: number) => counts.set(h, (counts.get(h) ?? 0) + w);
+    const emit = (h: number) => {
+      if (count[h] === 0) keys.push(h);
+      count[h] = count[h]! + w;
+    };
     wordFeatures(toks, f.hashBits, emit);
     if (f.charNgrams) charFeatures(toks, f, emit);
   };
@@ -153,7 +170,13 @@ export function featureCounts(text: string, f: FeatureConfig): Map<number, numbe
     addPart(text.slice(0, nl), f.titleWeight);
     addPart(text.slice(nl + 1), 1);
   } else addPart(text, 1);
-  return counts;
+  return scratch;
+}
+
+/** Feature bucket -> (weighted) count for one text, in first-seen order. */
+export function featureCounts(text: string, f: FeatureConfig): Map<number, number> {
+  const { keys, count } = countFeatures(text, f);
+  return new Map(keys.map((h) => [h, count[h]!]));
 }
 
 interface SparseVec {
@@ -162,13 +185,16 @@ interface SparseVec {
 }
 
 /** Sublinear tf times idf; each block L2-normalised, the character block scaled, then the whole. */
-function vectorize(counts: Map<number, number>, idf: (h: number) => number, f: FeatureConfig): SparseVec {
+function vectorize(counts: Map<number, number> | ScratchCounts, idf: (h: number) => number, f: FeatureConfig): SparseVec {
   const idx: number[] = [];
   const val: number[] = [];
   const wordB = 1 << f.hashBits;
   let wordNorm = 0;
   let charNorm = 0;
-  for (const [h, c] of counts) {
+  const keys = counts instanceof Map ? [...counts.keys()] : counts.keys;
+  const countOf = counts instanceof Map ? (h: number) => counts.get(h)! : (h: number) => counts.count[h]!;
+  for (const h of keys) {
+    const c = countOf(h);
     const w = idf(h);
     if (w === 0) continue;
     const v = (1 + Math.log(c)) * w;
@@ -450,7 +476,7 @@ function load(model: TopicModel): LoadedModel {
 export function predictTopics(model: TopicModel, text: string): TopicPrediction[] {
   const m = load(model);
   const K = m.labels.length;
-  const x = vectorize(featureCounts(text, m.features), (h) => m.idf[h]! / m.idfScale, m.features);
+  const x = vectorize(countFeatures(text, m.features), (h) => m.idf[h]! / m.idfScale, m.features);
   const z = new Float64Array(K);
   for (let k = 0; k < K; k++) z[k] = m.bias[k]!;
   for (let f = 0; f < x.idx.length; f++) {
