@@ -178,6 +178,12 @@ async function main(): Promise<void> {
     return { rss, redis: used };
   };
 
+  const redisCpu = async () => {
+    const info = await redis.info('cpu');
+    return ['used_cpu_user', 'used_cpu_sys'].reduce((a, k) => a + Number(new RegExp(`${k}:([\\d.]+)`).exec(info)?.[1] ?? 0), 0);
+  };
+  const redisCpuStart = await redisCpu();
+  const benchCpuStart = process.cpuUsage();
   const started = Date.now();
   procs.startAll(ROLES);
   const tail = setInterval(readNewLines, 50);
@@ -200,6 +206,9 @@ async function main(): Promise<void> {
     }
     readNewLines();
     cpu = Object.fromEntries([...procs.procs].map(([r, p]) => [r, p.child.pid ? cpuSeconds(p.child.pid) : 0]));
+    cpu['redis-server'] = (await redisCpu()) - redisCpuStart;
+    const bench = process.cpuUsage(benchCpuStart);
+    cpu['bench (feed/page server, watcher)'] = (bench.user + bench.system) / 1e6;
     await new Promise((r) => setTimeout(r, 3000));
   } finally {
     clearInterval(tail);
@@ -241,7 +250,7 @@ async function main(): Promise<void> {
   log(`pipeline: ${storedAt.length} of ${articles.length} articles stored (${failed} failed) in ${seconds.toFixed(1)} s from first discovery: ${rate.toFixed(1)} articles/s`);
   for (const [reason, count] of [...reasons].sort((a, b) => b[1] - a[1]).slice(0, 5)) log(`  failed x${count}: ${reason}`);
   log(`latency discovery -> stored: p50 ${(quantile(sorted, 0.5) / 1000).toFixed(2)} s, p95 ${(quantile(sorted, 0.95) / 1000).toFixed(2)} s, max ${(sorted.at(-1)! / 1000).toFixed(2)} s`);
-  log(`busy (CPU s, user+system incl. threads; share of ${wall.toFixed(0)} s wall): ${ROLES.map((r) => `${r} ${cpu[r]?.toFixed(1)} s (${(((cpu[r] ?? 0) / wall) * 100).toFixed(0)}%)`).join(', ')}`);
+  log(`busy (CPU s, user+system incl. threads; share of ${wall.toFixed(0)} s wall): ${Object.keys(cpu).map((r) => `${r} ${cpu[r]?.toFixed(1)} s (${(((cpu[r] ?? 0) / wall) * 100).toFixed(0)}%)`).join(', ')}`);
   log(`peak RSS per process: ${ROLES.map((r) => `${r} ${mb(peaks.get(r) ?? 0)} MB`).join(', ')}`);
   log(`Redis used_memory: peak ${mb(redisPeak)} MB, after draining ${mb(drained.redis)} MB`);
   log(`bound (bare extraction pool, ${pool.threads} threads, ${boundPages.length} pages, ${boundOk} extracted): ${boundRate.toFixed(1)} pages/s`);
