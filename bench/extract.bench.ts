@@ -1,8 +1,10 @@
 // `npm run bench:extract`: newsflow's extractor against plain Readability.js on jsdom (the
 // baseline, same run, same pages) over ../shared/data/extraction: fundus-dev shingle P/R/F1,
-// trafilatura-990 snippet P/R/F1, ms per page, and pool throughput on all cores vs one thread.
+// trafilatura-990 snippet P/R/F1, ms per page, and pool throughput on all cores vs one thread,
+// beside how far plain arithmetic and allocation-heavy loops scale on the same machine.
 // Options: --limit N (first N trafilatura pages), --no-baseline, --no-pool.
 import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
 import { Readability } from '@mozilla/readability';
 import { JSDOM, VirtualConsole } from 'jsdom';
 import { extractArticle } from '../src/workers/readability/extract.js';
@@ -144,6 +146,32 @@ async function throughput(pages: Page[]): Promise<void> {
   const one = await rate(1);
   const all = await rate(cores);
   console.log(`\npool throughput over ${pages.length} pages: 1 thread ${f1(one)} pages/s, ${cores} threads ${f1(all)} pages/s, ratio ${(all / one).toFixed(2)}`);
+  const cpu = await calibrate(CPU_LOOP, cores);
+  const alloc = await calibrate(ALLOC_LOOP, cores);
+  console.log(`machine calibration, same work per thread, ${cores} threads vs 1: arithmetic loop ${cpu.toFixed(2)}x, allocation-heavy loop ${alloc.toFixed(2)}x`);
+}
+
+// What the machine itself allows: extraction allocates a whole DOM per page, and with one
+// thread V8's parallel GC helpers borrow the idle cores, which they cannot do when every core
+// runs a thread. These two loops show that ceiling beside the pool's figure.
+const CPU_LOOP = `let x = 1; for (let i = 0; i < 3e8; i++) x = (x * 1103515245 + 12345) % 2147483647; x`;
+const ALLOC_LOOP = `let keep = []; for (let i = 0; i < 1.5e7; i++) { keep.push({ a: i, b: [i, i + 1], c: 'x' + i }); if (keep.length > 200000) keep = []; } keep.length`;
+
+async function calibrate(body: string, threads: number): Promise<number> {
+  const code = `const { parentPort } = require('node:worker_threads'); const t = performance.now(); ${body}; parentPort.postMessage(performance.now() - t);`;
+  const run = async (n: number) => {
+    const t = performance.now();
+    await Promise.all(
+      Array.from({ length: n }, () => new Promise((resolve, reject) => {
+        const w = new Worker(code, { eval: true });
+        w.once('message', resolve);
+        w.once('error', reject);
+      })),
+    );
+    return performance.now() - t;
+  };
+  const one = await run(1);
+  return (threads * one) / (await run(threads));
 }
 
 await main();

@@ -26,7 +26,7 @@ import { Redis } from 'ioredis';
 import { ensureRedis } from '../src/shared/redis-server.js';
 import { packagePath } from '../src/shared/paths.js';
 import { createExtractPool } from '../src/workers/readability/extract.pool.js';
-import { buildCorpus, sharedTemplates, type CorpusFeed } from '../test/helpers/corpus.js';
+import { buildCorpus, sharedTemplates, type CorpusArticle, type CorpusFeed } from '../test/helpers/corpus.js';
 import { Probe, RoleProcesses, rssOf, writeConfig } from '../test/helpers/pipeline-harness.js';
 
 const { values: args } = parseArgs({
@@ -92,7 +92,8 @@ async function main(): Promise<void> {
   const servers: Server[] = [];
   const bases: string[] = [];
   for (let h = 0; h < HOSTS; h++) {
-    const pages = new Map<string, Buffer>();
+    // Pages are built when requested: a soak corpus of 20,000 pages would not fit in memory.
+    const pages = new Map<string, CorpusArticle>();
     const feeds = new Map<string, Buffer>();
     const server = createServer((req, res) => {
       const path = new URL(req.url ?? '/', 'http://x').pathname;
@@ -100,7 +101,7 @@ async function main(): Promise<void> {
       const feed = feeds.get(path);
       if (feed) return void res.writeHead(200, { 'content-type': 'application/rss+xml; charset=utf-8' }).end(feed);
       const page = pages.get(path);
-      if (page) return void res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(page);
+      if (page) return void res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(page.html.replaceAll('{{BASE}}', base));
       res.writeHead(404).end();
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -109,7 +110,7 @@ async function main(): Promise<void> {
       if (i % HOSTS !== h) return;
       const items = f.items.filter((a) => included.has(a));
       feeds.set(f.path, Buffer.from(corpus.feedXml({ ...f, items }, base)));
-      for (const a of items) pages.set(a.path, Buffer.from(a.html.replaceAll('{{BASE}}', base)));
+      for (const a of items) pages.set(a.path, a);
     });
     servers.push(server);
     bases.push(base);

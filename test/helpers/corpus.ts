@@ -17,7 +17,8 @@ export interface CorpusArticle {
   title: string;
   /** A phrase that appears only in this article's text. */
   marker: string;
-  html: string;
+  /** The page, built on each read (a 20,000-article soak corpus would not fit in memory). */
+  readonly html: string;
 }
 
 export interface CorpusFeed {
@@ -149,7 +150,17 @@ export function buildCorpus(opts: CorpusOptions = {}): Corpus {
         paragraph(rand, 3),
         paragraph(rand, 2),
       ];
-      const article = { feed: f, index: i, path, title, marker, html: personalise(templates[(f * perFeed + i) % templates.length]!, title, unique, path, marker) };
+      const template = templates[(f * perFeed + i) % templates.length]!;
+      const article: CorpusArticle = {
+        feed: f,
+        index: i,
+        path,
+        title,
+        marker,
+        get html() {
+          return personalise(template, title, unique, path, marker);
+        },
+      };
       items.push(article);
       articles.push(article);
     }
