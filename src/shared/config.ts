@@ -75,6 +75,11 @@ export const configSchema = z.object({
       robots: z.boolean().default(true),
       /** Process an already-seen item again when its content or summary changed. */
       reprocessChanged: z.boolean().default(false),
+      /**
+       * Backpressure: while this many fetched pages wait for extraction (their bodies parked in
+       * Redis), page downloads pause, so a burst of discoveries cannot fill Redis with bodies.
+       */
+      maxPendingPages: z.number().int().positive().default(500),
     })
     .default({
       interval: 900_000,
@@ -86,6 +91,7 @@ export const configSchema = z.object({
       perHost: { concurrency: 2, minInterval: 1000 },
       robots: true,
       reprocessChanged: false,
+      maxPendingPages: 500,
     }),
   network: z
     .object({

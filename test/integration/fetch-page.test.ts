@@ -9,7 +9,7 @@ import type { Redis } from 'ioredis';
 import { parseConfig } from '../../src/shared/config.js';
 import { keysFor } from '../../src/shared/keys.js';
 import { silentLogger } from '../../src/shared/logger.js';
-import { createQueues, enqueue, type QueueSet } from '../../src/queues/factory.js';
+import { createQueues, enqueue, type NextJob, type QueueSet } from '../../src/queues/factory.js';
 import { pageFetchHandler } from '../../src/workers/fetch/page.worker.js';
 import type { PipelineDeps } from '../../src/workers/context.js';
 import type { JobContext } from '../../src/workers/runner.js';
@@ -28,7 +28,17 @@ describe('article.fetch (real Redis)', () => {
   let deps: PipelineDeps;
   let n = 0;
 
-  const ctx = (): JobContext => ({ log: silentLogger, job: {} as JobContext['job'], attempt: 1, enqueue: (jobs) => enqueue(queues, jobs) });
+  /** What the handler queued, besides queueing it. */
+  let queued: NextJob[] = [];
+  const ctx = (): JobContext => ({
+    log: silentLogger,
+    job: {} as JobContext['job'],
+    attempt: 1,
+    enqueue: (jobs) => {
+      queued.push(...jobs);
+      return enqueue(queues, jobs);
+    },
+  });
   const payload = (url: string): PayloadOf<'article.fetch'> => ({
     id: `a${String(++n).padStart(20, '0')}`,
     url,
@@ -39,8 +49,9 @@ describe('article.fetch (real Redis)', () => {
   /** Fetch `path` and return the parked, decoded body and the final URL the next job carries. */
   async function fetchPage(path: string, d: PipelineDeps = deps) {
     const p = payload(server.url(path));
-    const jobs = await pageFetchHandler(d)(p, ctx());
-    const job = jobs?.[0];
+    queued = [];
+    await pageFetchHandler(d)(p, ctx());
+    const job = queued[0];
     const data = job?.data as PayloadOf<'article.extract'>;
     const body = await redis.getBuffer(data.bodyKey);
     return { html: (await gunzipAsync(body!)).toString('utf8'), finalUrl: data.finalUrl, job };

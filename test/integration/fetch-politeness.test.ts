@@ -1,8 +1,10 @@
 // Per-host politeness across processes, against real Redis and local servers: the concurrency
 // cap and spacing hold for gates that share nothing but Redis, a 429/503 with Retry-After holds
 // back that host only, a dead process's lease expires, and inside real BullMQ workers a busy
-// host delays jobs without spending their attempts.
+// host delays jobs without spending their attempts, and a full extract backlog pauses page
+// downloads (fetch.maxPendingPages) until extraction catches up.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { parseConfig, type ConfigInput } from '../../src/shared/config.js';
 import { keysFor } from '../../src/shared/keys.js';
@@ -184,4 +186,51 @@ describe('politeness inside BullMQ workers (real Redis)', () => {
       for (const c of conns) c.disconnect();
     }
   }, 30_000);
+
+  it('stops downloading pages while fetch.maxPendingPages bodies wait for extraction, and resumes as they drain', async () => {
+    const { t, handler } = tracked(5);
+    server.route('/bp/*', handler);
+    const config = parseConfig(
+      { redis: { prefix }, network: { allow: ['127.0.0.1'] }, fetch: { robots: false, maxPendingPages: 2, perHost: { concurrency: 8, minInterval: 0 } } },
+      'test',
+      {},
+    );
+    const deps: PipelineDeps = { config, redis, queues, keys: keysFor(prefix), log: silentLogger };
+    const extractQueue = queues.get('extract');
+    await extractQueue.obliterate({ force: true });
+    const connection = testRedis();
+    const pages = startWorker('page', { 'article.fetch': pageFetchHandler(deps) }, { connection, queues, log: silentLogger, concurrency: 4 });
+    let extractor: Worker | null = null;
+    try {
+      const n = 6;
+      await enqueue(
+        queues,
+        Array.from({ length: n }, (_, i) =>
+          next('article.fetch', {
+            id: `b${String(i).padStart(20, '0')}`,
+            url: server.url(`/bp/${i}`),
+            feed: { url: server.url('/feed'), name: null },
+            item: { title: null, published: null, author: null, guid: null },
+            times: { discovered: new Date().toISOString() },
+          }),
+        ),
+      );
+      // Nothing extracts yet: downloads stop at the cap.
+      await new Promise((r) => setTimeout(r, 2_000));
+      expect(await extractQueue.count()).toBe(2);
+      expect(t.starts).toHaveLength(2);
+      // Extraction catches up (a stand-in stage that completes each job): every page follows.
+      extractor = new Worker('extract', async () => {}, { connection: testRedis(), prefix });
+      const deadline = Date.now() + 25_000;
+      while (t.starts.length < n && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      expect(t.starts).toHaveLength(n);
+      const done = await queues.get('page').getCompleted();
+      expect(done.filter((j) => j.data.id.startsWith('b'))).toHaveLength(n);
+      expect(await queues.get('page').getFailedCount()).toBe(0);
+    } finally {
+      await pages.close();
+      await extractor?.close();
+      connection.disconnect();
+    }
+  }, 40_000);
 });
