@@ -7,7 +7,7 @@ import { JSDOM, VirtualConsole } from 'jsdom';
 import { PermanentError } from '../../shared/errors.js';
 import type { ExtractedArticle } from '../../shared/types.js';
 import { collectBlocks } from './blocks.js';
-import { descendants } from './dom.js';
+import { descendants, findDescendant } from './dom.js';
 import { KEEP_ATTR, cleanBlocks, removeStructuralBoilerplate } from './boilerplate.js';
 import { normaliseForFingerprint } from './fingerprint.js';
 import { cleanByline, normaliseDate, normaliseLang, readMetadata } from './metadata.js';
@@ -52,7 +52,9 @@ const EMPTIABLE = new Set(['div', 'section', 'span', 'figure', 'ul', 'ol', 'bloc
 
 /** Only structure survives: no classes, ids, styles or handlers; only http(s) links and images. */
 function sanitise(root: Element): string {
-  for (const el of descendants(root)) if (DROP_ELEMENTS.has(el.localName) && el.isConnected) el.remove();
+  // Readability's result is detached from the page, so isConnected cannot tell what is gone;
+  // removing a descendant of an element already removed is harmless.
+  for (const el of descendants(root)) if (DROP_ELEMENTS.has(el.localName)) el.remove();
   for (const el of [root, ...descendants(root)]) {
     const allowed = KEEP_ATTRS[el.localName] ?? [];
     for (const a of [...el.attributes]) {
@@ -62,7 +64,7 @@ function sanitise(root: Element): string {
   }
   // Containers emptied by cleaning.
   for (const el of descendants(root).reverse()) {
-    if (EMPTIABLE.has(el.localName) && !el.textContent?.trim() && descendants(el, 'img').length === 0) el.remove();
+    if (EMPTIABLE.has(el.localName) && !el.textContent?.trim() && !findDescendant(el, (d) => d.localName === 'img')) el.remove();
   }
   return root.innerHTML.trim();
 }

@@ -64,6 +64,24 @@ describe('metadata', () => {
     expect(b.html).toContain('href="https://mirror.example.org/city/budget"');
   });
 
+  it('sanitised HTML keeps structure, http(s) links and images, and nothing active or styled', () => {
+    const inside =
+      '<p class="lead" id="x1" style="color:red" data-track="1">Transport officials published the full report on Monday, and it is ' +
+      'available from <a href="https://example.org/a" target="_blank">the agency website</a> for anyone who wants to read it.<span></span></p>' +
+      '<figure><img src="https://news.example.com/i.jpg" alt="A bus" onerror="x()"><img src="data:image/png;base64,AAAA"><figcaption>A new bus on route 4.</figcaption></figure>' +
+      '<p>Residents can comment on the plan until the end of the month <button onclick="x()">Comment</button><input name="q"><select><option>1</option></select> ' +
+      'at public meetings in each district, the council said in a statement.</p><object data="x.swf"></object><embed src="y.swf">';
+    const a = extractArticle(articlePage('en', inside), { url: URL });
+    expect(a.html).toContain('<a href="https://example.org/a">the agency website</a>');
+    expect(a.html).toContain('<img src="https://news.example.com/i.jpg" alt="A bus">');
+    expect(a.html).not.toMatch(/<(form|input|button|select|textarea|object|embed|script|iframe)\b/);
+    expect(a.html).not.toMatch(/\s(class|id|style|data-track|target|onerror)=/);
+    expect(a.html).not.toContain('data:image');
+    // Containers left empty are dropped; the figure with its image stays.
+    expect(a.html).not.toContain('<span></span>');
+    expect(a.html).toContain('<figure>');
+  });
+
   it('normalises dates, languages and titles', () => {
     expect(normaliseDate('2024-03-05 10:00:00')).toBe('2024-03-05T10:00:00.000Z');
     expect(normaliseDate('Tue, 05 Mar 2024 10:00:00 GMT')).toBe('2024-03-05T10:00:00.000Z');
