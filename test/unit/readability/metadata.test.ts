@@ -67,14 +67,15 @@ describe('metadata', () => {
   it('sanitised HTML keeps structure, http(s) links and images, and nothing active or styled', () => {
     const inside =
       '<p class="lead" id="x1" style="color:red" data-track="1">Transport officials published the full report on Monday, and it is ' +
-      'available from <a href="https://example.org/a" target="_blank">the agency website</a> for anyone who wants to read it.<span></span></p>' +
+      'available from <a href="https://example.org/a" target="_blank">the agency website</a> for anyone who wants to read it.<span></span>' +
+      '<meta itemprop="datePublished" content="2024-05-01"></p>' +
       '<figure><img src="https://news.example.com/i.jpg" alt="A bus" onerror="x()"><img src="data:image/png;base64,AAAA"><figcaption>A new bus on route 4.</figcaption></figure>' +
       '<p>Residents can comment on the plan until the end of the month <button onclick="x()">Comment</button><input name="q"><select><option>1</option></select> ' +
       'at public meetings in each district, the council said in a statement.</p><object data="x.swf"></object><embed src="y.swf">';
     const a = extractArticle(articlePage('en', inside), { url: URL });
     expect(a.html).toContain('<a href="https://example.org/a">the agency website</a>');
     expect(a.html).toContain('<img src="https://news.example.com/i.jpg" alt="A bus">');
-    expect(a.html).not.toMatch(/<(form|input|button|select|textarea|object|embed|script|iframe)\b/);
+    expect(a.html).not.toMatch(/<(form|input|button|select|textarea|object|embed|script|iframe|meta)\b/);
     expect(a.html).not.toMatch(/\s(class|id|style|data-track|target|onerror)=/);
     expect(a.html).not.toContain('data:image');
     // Containers left empty are dropped; the figure with its image stays.
