@@ -84,6 +84,7 @@ export async function startPipeline(opts: PipelineOptions): Promise<Pipeline> {
       timeoutMs: config.extract.timeout,
       maxHeapMb: config.extract.heapMb,
       youngGenMb: config.extract.youngGenMb,
+      recycleAfterPages: config.extract.recycleAfter,
     });
   }
   if (roles.has('store')) deps.sinks = createSinks(config, redis, keys);

@@ -1,7 +1,8 @@
 // Runs extractArticle on a piscina pool of worker threads so parsing never blocks the event
 // loop. Each page gets a time limit that starts when a thread picks it up (the thread says so;
 // queueing and thread start-up do not count), and a page over its limit has its thread
-// terminated; piscina starts a fresh one.
+// terminated; piscina starts a fresh one. Every DEFAULT_RECYCLE_AFTER_PAGES pages per thread
+// the whole set of threads is replaced, to bound memory jsdom keeps in worker threads.
 import { availableParallelism } from 'node:os';
 import { Piscina } from 'piscina';
 import { PermanentError } from '../../shared/errors.js';
@@ -22,17 +23,35 @@ export interface ExtractPoolOptions {
    * marked: about 15% more pages/s on 2 threads (bench/extract.bench.ts pool figures).
    */
   youngGenMb?: number;
+  /** Pages per thread before the pool's threads are replaced (see DEFAULT_RECYCLE_AFTER_PAGES). */
+  recycleAfterPages?: number;
 }
 
 export interface ExtractPool {
   extract(html: string, opts: ExtractOptions): Promise<ExtractedArticle>;
   readonly threads: number;
+  /** How many times the set of threads has been replaced (recycleAfterPages). */
+  readonly recycled: number;
   close(): Promise<void>;
 }
 
 export const DEFAULT_TIMEOUT_MS = 20_000;
 export const DEFAULT_HEAP_MB = 1024;
 export const DEFAULT_YOUNG_GEN_MB = 128;
+/**
+ * Pages per thread before its threads are replaced. jsdom in a worker thread keeps about 1 MB per
+ * page out of reach of the garbage collector (not so on the main thread; NOTES.md), which ran a
+ * 1 GB thread out of heap after ~1,000 pages. A fresh generation of threads takes new pages;
+ * the old one finishes its pages in flight and is destroyed.
+ */
+export const DEFAULT_RECYCLE_AFTER_PAGES = 300;
+
+interface Generation {
+  piscina: Piscina<ExtractTask, ExtractReply>;
+  pages: number;
+  inFlight: number;
+  retired: boolean;
+}
 /** Backstop if a start message were ever lost: thread start-up (tsx, jsdom) takes seconds. */
 const STARTUP_ALLOWANCE_MS = 60_000;
 
@@ -50,27 +69,53 @@ export function createExtractPool(options: ExtractPoolOptions = {}): ExtractPool
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const maxHeapMb = options.maxHeapMb ?? DEFAULT_HEAP_MB;
   const { filename, execArgv } = threadEntry();
-  const piscina = new Piscina<ExtractTask, ExtractReply>({
-    filename,
-    execArgv,
-    minThreads: threads,
-    maxThreads: threads,
-    idleTimeout: Infinity,
-    resourceLimits: {
-      maxOldGenerationSizeMb: maxHeapMb,
-      maxYoungGenerationSizeMb: options.youngGenMb ?? DEFAULT_YOUNG_GEN_MB,
-    },
-  });
+  const recycleAfter = Math.max(1, options.recycleAfterPages ?? DEFAULT_RECYCLE_AFTER_PAGES) * threads;
   const started = new Map<number, () => void>();
-  piscina.on('message', (msg: Partial<StartedMessage>) => {
-    if (typeof msg?.extractStarted === 'number') started.get(msg.extractStarted)?.();
-  });
+  const spawn = (): Generation => {
+    const piscina = new Piscina<ExtractTask, ExtractReply>({
+      filename,
+      execArgv,
+      minThreads: threads,
+      maxThreads: threads,
+      idleTimeout: Infinity,
+      resourceLimits: {
+        maxOldGenerationSizeMb: maxHeapMb,
+        maxYoungGenerationSizeMb: options.youngGenMb ?? DEFAULT_YOUNG_GEN_MB,
+      },
+    });
+    piscina.on('message', (msg: Partial<StartedMessage>) => {
+      if (typeof msg?.extractStarted === 'number') started.get(msg.extractStarted)?.();
+    });
+    return { piscina, pages: 0, inFlight: 0, retired: false };
+  };
+  let current = spawn();
+  let recycled = 0;
+  const retiring = new Set<Generation>();
+  const retireIfIdle = (g: Generation): void => {
+    if (!g.retired || g.inFlight > 0 || !retiring.has(g)) return;
+    retiring.delete(g);
+    g.piscina.destroy().catch(() => {});
+  };
+  /** The generation a new page goes to: a fresh set of threads every `recycleAfter` pages. */
+  const generationForNextPage = (): Generation => {
+    if (current.pages >= recycleAfter) {
+      const old = current;
+      old.retired = true;
+      retiring.add(old);
+      current = spawn();
+      recycled++;
+      retireIfIdle(old);
+    }
+    current.pages++;
+    return current;
+  };
   let nextId = 0;
   let closed = false;
 
   async function extract(html: string, opts: ExtractOptions): Promise<ExtractedArticle> {
     if (closed) throw new Error('extract pool is closed');
     const id = nextId++;
+    const gen = generationForNextPage();
     const abort = new AbortController();
     let timer = setTimeout(() => abort.abort(), timeoutMs + STARTUP_ALLOWANCE_MS);
     started.set(id, () => {
@@ -78,7 +123,11 @@ export function createExtractPool(options: ExtractPoolOptions = {}): ExtractPool
       timer = setTimeout(() => abort.abort(), timeoutMs);
     });
     try {
-      const reply = await piscina.run({ id, html, opts }, { signal: abort.signal });
+      gen.inFlight++;
+      const reply = await gen.piscina.run({ id, html, opts }, { signal: abort.signal }).finally(() => {
+        gen.inFlight--;
+        retireIfIdle(gen);
+      });
       if (reply.ok) return reply.article;
       if (reply.permanent) throw new PermanentError(reply.code, reply.message);
       throw new Error(`extraction failed for ${opts.url}: ${reply.message}`);
@@ -100,9 +149,12 @@ export function createExtractPool(options: ExtractPoolOptions = {}): ExtractPool
   return {
     extract,
     threads,
+    get recycled() {
+      return recycled;
+    },
     async close() {
       closed = true;
-      await piscina.destroy();
+      await Promise.all([current, ...retiring].map((g) => g.piscina.destroy()));
     },
   };
 }

@@ -41,6 +41,19 @@ describe('extract pool', () => {
     for (const a of after) expect(a.title).toBe('Russia to receive additional weapons from Iran, report says');
   });
 
+  it('replaces its threads every recycleAfterPages pages per thread without losing a page', async () => {
+    const small = createExtractPool({ threads: 1, timeoutMs: 30_000, recycleAfterPages: 3 });
+    try {
+      const expected = extractArticle(seed, { url: seedUrl });
+      // Eight pages at once: the first generation takes three, queued, while later ones go to the next.
+      const got = await Promise.all(Array.from({ length: 8 }, () => small.extract(seed, { url: seedUrl })));
+      for (const a of got) expect(a).toEqual(expected);
+      expect(small.recycled).toBe(2);
+    } finally {
+      await small.close();
+    }
+  }, 60_000);
+
   it('fails a page that exhausts its thread\'s heap cap for good, and the pool keeps working', async () => {
     const small = createExtractPool({ threads: 1, timeoutMs: 30_000, maxHeapMb: 64, youngGenMb: 8 });
     try {
