@@ -50,7 +50,6 @@ interface Generation {
   piscina: Piscina<ExtractTask, ExtractReply>;
   pages: number;
   inFlight: number;
-  retired: boolean;
 }
 /** Backstop if a start message were ever lost: thread start-up (tsx, jsdom) takes seconds. */
 const STARTUP_ALLOWANCE_MS = 60_000;
@@ -86,13 +85,14 @@ export function createExtractPool(options: ExtractPoolOptions = {}): ExtractPool
     piscina.on('message', (msg: Partial<StartedMessage>) => {
       if (typeof msg?.extractStarted === 'number') started.get(msg.extractStarted)?.();
     });
-    return { piscina, pages: 0, inFlight: 0, retired: false };
+    return { piscina, pages: 0, inFlight: 0 };
   };
   let current = spawn();
   let recycled = 0;
+  /** Replaced generations still finishing their pages. */
   const retiring = new Set<Generation>();
   const retireIfIdle = (g: Generation): void => {
-    if (!g.retired || g.inFlight > 0 || !retiring.has(g)) return;
+    if (g.inFlight > 0 || !retiring.has(g)) return;
     retiring.delete(g);
     g.piscina.destroy().catch(() => {});
   };
@@ -100,7 +100,6 @@ export function createExtractPool(options: ExtractPoolOptions = {}): ExtractPool
   const generationForNextPage = (): Generation => {
     if (current.pages >= recycleAfter) {
       const old = current;
-      old.retired = true;
       retiring.add(old);
       current = spawn();
       recycled++;
