@@ -136,6 +136,21 @@ describe('politeness inside BullMQ workers (real Redis)', () => {
     server = await startMisbehavingServer();
   });
 
+  /** `n` page jobs with ids `<tag>000…i` for `<path>/i` on the test server. */
+  const enqueuePages = (tag: string, path: string, n: number) =>
+    enqueue(
+      queues,
+      Array.from({ length: n }, (_, i) =>
+        next('article.fetch', {
+          id: `${tag}${String(i).padStart(20, '0')}`,
+          url: server.url(`${path}/${i}`),
+          feed: { url: server.url('/feed'), name: null },
+          item: { title: null, published: null, author: null, guid: null },
+          times: { discovered: new Date().toISOString() },
+        }),
+      ),
+    );
+
   afterAll(async () => {
     await queues.close();
     await server.close();
@@ -159,18 +174,7 @@ describe('politeness inside BullMQ workers (real Redis)', () => {
     );
     try {
       const n = 5;
-      await enqueue(
-        queues,
-        Array.from({ length: n }, (_, i) =>
-          next('article.fetch', {
-            id: `a${String(i).padStart(20, '0')}`,
-            url: server.url(`/p/${i}`),
-            feed: { url: server.url('/feed'), name: null },
-            item: { title: null, published: null, author: null, guid: null },
-            times: { discovered: new Date().toISOString() },
-          }),
-        ),
-      );
+      await enqueuePages('a', '/p', n);
       const deadline = Date.now() + 15_000;
       while ((await queues.get('extract').count()) < n && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
       expect(await queues.get('extract').count()).toBe(n);
@@ -203,18 +207,7 @@ describe('politeness inside BullMQ workers (real Redis)', () => {
     let extractor: Worker | null = null;
     try {
       const n = 6;
-      await enqueue(
-        queues,
-        Array.from({ length: n }, (_, i) =>
-          next('article.fetch', {
-            id: `b${String(i).padStart(20, '0')}`,
-            url: server.url(`/bp/${i}`),
-            feed: { url: server.url('/feed'), name: null },
-            item: { title: null, published: null, author: null, guid: null },
-            times: { discovered: new Date().toISOString() },
-          }),
-        ),
-      );
+      await enqueuePages('b', '/bp', n);
       // Nothing extracts yet: downloads stop at the cap.
       await new Promise((r) => setTimeout(r, 2_000));
       expect(await extractQueue.count()).toBe(2);
