@@ -11,7 +11,8 @@
 // `times.discovered` to the moment its JSONL line appeared, watched every 50 ms), CPU time and
 // peak RSS per process, Redis memory at peak and after draining, and, in the same run, the
 // throughput of a bare extraction loop over the same pages on every core (the pool in
-// src/workers/readability/extract.pool.ts): the bound the pipeline is measured against.
+// src/workers/readability/extract.pool.ts), timed before and after the run: the bound the
+// pipeline is measured against (their mean).
 //
 // Politeness is set for a benchmark, not for the open web: 16 requests in flight per host and no
 // spacing (fetch.perHost), robots.txt served allow-all.
@@ -183,6 +184,33 @@ async function main(): Promise<void> {
     const info = await redis.info('cpu');
     return ['used_cpu_user', 'used_cpu_sys'].reduce((a, k) => a + Number(new RegExp(`${k}:([\\d.]+)`).exec(info)?.[1] ?? 0), 0);
   };
+  // The bound: the extraction pool on every core over the same pages, nothing else running.
+  // Timed before and after the pipeline (the machine's speed drifts over minutes; one short
+  // measurement at one end made the ratio swing between runs); the ratio uses their mean.
+  const boundPages = articles.slice(0, Math.min(articles.length, Number(args['bound-pages']))).map((a) => ({ html: a.html.replaceAll('{{BASE}}', bases[0]!), url: `${bases[0]}${a.path}` }));
+  const boundThreads = availableParallelism();
+  const measureBound = async (): Promise<{ rate: number; ok: number }> => {
+    const pool = createExtractPool({ threads: boundThreads });
+    // Thread start-up and a cold JIT are not the bound: warm every thread first.
+    await Promise.all(boundPages.slice(0, pool.threads * 2).map((p) => pool.extract(p.html, { url: p.url }).catch(() => null)));
+    let next = 0;
+    let ok = 0;
+    const start = Date.now();
+    await Promise.all(
+      Array.from({ length: pool.threads * 2 }, async () => {
+        while (next < boundPages.length) {
+          const p = boundPages[next++]!;
+          await pool.extract(p.html, { url: p.url }).then(() => ok++, () => {});
+        }
+      }),
+    );
+    const rate = boundPages.length / ((Date.now() - start) / 1000);
+    await pool.close();
+    return { rate, ok };
+  };
+  const boundBefore = await measureBound();
+  log(`bound before the run: ${boundBefore.rate.toFixed(1)} pages/s`);
+
   const redisCpuStart = await redisCpu();
   const benchCpuStart = process.cpuUsage();
   const started = Date.now();
@@ -222,28 +250,13 @@ async function main(): Promise<void> {
   }
   await procs.stopAll();
 
-  // The bound: the extraction pool on every core over the same pages, nothing else running.
-  const boundPages = articles.slice(0, Math.min(articles.length, Number(args['bound-pages']))).map((a) => ({ html: a.html.replaceAll('{{BASE}}', bases[0]!), url: `${bases[0]}${a.path}` }));
-  const pool = createExtractPool({ threads: availableParallelism() });
-  let next = 0;
-  let boundOk = 0;
-  const boundStart = Date.now();
-  await Promise.all(
-    Array.from({ length: pool.threads * 2 }, async () => {
-      while (next < boundPages.length) {
-        const p = boundPages[next++]!;
-        await pool.extract(p.html, { url: p.url }).then(() => boundOk++, () => {});
-      }
-    }),
-  );
-  const boundSeconds = (Date.now() - boundStart) / 1000;
-  await pool.close();
+  const boundAfter = await measureBound();
+  const boundRate = (boundBefore.rate + boundAfter.rate) / 2;
 
   const firstDiscovered = Math.min(...discovered.filter(Number.isFinite));
   const lastStored = Math.max(...storedAt);
   const seconds = (lastStored - firstDiscovered) / 1000;
   const rate = storedAt.length / seconds;
-  const boundRate = boundPages.length / boundSeconds;
   const sorted = [...latencies].sort((a, b) => a - b);
   const wall = (lastStored - started) / 1000;
 
@@ -254,7 +267,7 @@ async function main(): Promise<void> {
   log(`busy (CPU s, user+system incl. threads; share of ${wall.toFixed(0)} s wall): ${Object.keys(cpu).map((r) => `${r} ${cpu[r]?.toFixed(1)} s (${(((cpu[r] ?? 0) / wall) * 100).toFixed(0)}%)`).join(', ')}`);
   log(`peak RSS per process: ${ROLES.map((r) => `${r} ${mb(peaks.get(r) ?? 0)} MB`).join(', ')}`);
   log(`Redis used_memory: peak ${mb(redisPeak)} MB, after draining ${mb(drained.redis)} MB`);
-  log(`bound (bare extraction pool, ${pool.threads} threads, ${boundPages.length} pages, ${boundOk} extracted): ${boundRate.toFixed(1)} pages/s`);
+  log(`bound (bare extraction pool, ${boundThreads} threads, ${boundPages.length} pages, ${boundAfter.ok} extracted): before ${boundBefore.rate.toFixed(1)}, after ${boundAfter.rate.toFixed(1)}, mean ${boundRate.toFixed(1)} pages/s`);
   log(`pipeline / bound: ${(rate / boundRate).toFixed(2)}`);
   if (args.soak && memSamples.length) {
     const warm = memSamples.filter((s) => s.t >= Math.max(60_000, memSamples.at(-1)!.t * 0.2));
