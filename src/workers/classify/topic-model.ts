@@ -185,14 +185,12 @@ interface SparseVec {
 }
 
 /** Sublinear tf times idf; each block L2-normalised, the character block scaled, then the whole. */
-function vectorize(counts: Map<number, number> | ScratchCounts, idf: (h: number) => number, f: FeatureConfig): SparseVec {
+function vectorize(keys: Iterable<number>, countOf: (h: number) => number, idf: (h: number) => number, f: FeatureConfig): SparseVec {
   const idx: number[] = [];
   const val: number[] = [];
   const wordB = 1 << f.hashBits;
   let wordNorm = 0;
   let charNorm = 0;
-  const keys = counts instanceof Map ? [...counts.keys()] : counts.keys;
-  const countOf = counts instanceof Map ? (h: number) => counts.get(h)! : (h: number) => counts.count[h]!;
   for (const h of keys) {
     const c = countOf(h);
     const w = idf(h);
@@ -258,7 +256,7 @@ export function trainTopicModel(rows: readonly TopicRow[], opts: TrainOptions = 
   }
   const idfScale = 255 / (maxIdf || 1);
   const idf = Uint8Array.from(raw, (v) => (v === 0 ? 0 : Math.max(1, Math.round(v * idfScale))));
-  const X = counts.map((c) => vectorize(c, (h) => idf[h]! / idfScale, features));
+  const X = counts.map((c) => vectorize(c.keys(), (h) => c.get(h)!, (h) => idf[h]! / idfScale, features));
   let sw = rows.map((r) => r.weight ?? 1);
   if (opts.balanceClasses) sw = balance(sw, y, K);
 
@@ -476,7 +474,8 @@ function load(model: TopicModel): LoadedModel {
 export function predictTopics(model: TopicModel, text: string): TopicPrediction[] {
   const m = load(model);
   const K = m.labels.length;
-  const x = vectorize(countFeatures(text, m.features), (h) => m.idf[h]! / m.idfScale, m.features);
+  const { keys, count } = countFeatures(text, m.features);
+  const x = vectorize(keys, (h) => count[h]!, (h) => m.idf[h]! / m.idfScale, m.features);
   const z = new Float64Array(K);
   for (let k = 0; k < K; k++) z[k] = m.bias[k]!;
   for (let f = 0; f < x.idx.length; f++) {
