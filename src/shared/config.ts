@@ -134,8 +134,14 @@ export const configSchema = z.object({
     })
     .default({ watchTopics: [], concurrency: 4 }),
   stories: z
-    .object({ window: duration.default(72 * 3_600_000) })
-    .default({ window: 72 * 3_600_000 }),
+    .object({
+      /** How far back (by published time) a new article looks for its story. */
+      window: duration.default(72 * 3_600_000),
+      /** How long a story's metadata (listing, members, outlets) is kept after its last article. */
+      ttl: duration.default(7 * 86_400_000),
+    })
+    .default({ window: 72 * 3_600_000, ttl: 7 * 86_400_000 })
+    .refine((s) => s.ttl >= s.window, { message: 'stories.ttl must be at least stories.window', path: ['ttl'] }),
   sinks: z
     .object({
       jsonl: z.object({ path: z.string().min(1), fsync: z.boolean().default(false) }).optional(),

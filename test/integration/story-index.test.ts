@@ -62,6 +62,26 @@ describe('RedisStoryIndex', () => {
     expect(await a.get(`${prefix}:lock`)).toBeNull();
   });
 
+  it('forgets a story once no article has joined it for storyTtl, on the articles\' clock', async () => {
+    const p = `${prefix}:ttl`;
+    const index = new RedisStoryIndex(a, p, { windowMs: 60_000, storyTtlMs: 120_000 });
+    const t0 = Date.now();
+    const first = await assignStory(index, { id: 'old', title: 'Harbour strike halts container traffic in Rotterdam', text: '', source: 'AP', published: t0 }, { windowMs: 60_000 });
+    expect((await listStories(a, p, 10)).map((s) => s.id)).toEqual([first.story]);
+    // Two minutes later (by published time) an unrelated article arrives: the first story leaves
+    // the listing, and its metadata carries a TTL no longer than storyTtl.
+    const ttl = await a.pttl(`${p}:s:${first.story}`);
+    expect(ttl).toBeGreaterThan(0);
+    expect(ttl).toBeLessThanOrEqual(120_000);
+    const later = await assignStory(index, { id: 'new', title: 'Glacier melt speeds up in the Alps, survey finds', text: '', source: 'BBC', published: t0 + 121_000 }, { windowMs: 60_000 });
+    expect((await listStories(a, p, 10)).map((s) => s.id)).toEqual([later.story]);
+    // The article record of an article claiming a far-future date still expires within two windows.
+    await assignStory(index, { id: 'future', title: 'Placeholder date on a page from the year 2099', text: '', source: 'AP', published: Date.parse('2099-01-01T00:00:00Z') }, { windowMs: 60_000 });
+    const recordTtl = await a.pttl(`${p}:a:future`);
+    expect(recordTtl).toBeGreaterThan(0);
+    expect(recordTtl).toBeLessThanOrEqual(120_000);
+  });
+
   it('returns null for an unknown story', async () => {
     expect(await getStory(a, prefix, 'story-0000000000000000')).toBeNull();
   });

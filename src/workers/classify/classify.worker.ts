@@ -8,7 +8,7 @@ import { SINK_NAMES, type SinkName } from '../../queues/catalog.js';
 import type { Handler } from '../runner.js';
 import type { PipelineDeps } from '../context.js';
 import { classifyArticle, type ClassifyOptions } from './classify.js';
-import { assignStory } from './story-cluster.js';
+import { assignStory, clusterTime } from './story-cluster.js';
 import { RedisStoryIndex } from './story-index.redis.js';
 import { loadTopicModel } from './train.js';
 
@@ -29,7 +29,7 @@ export function classifyHandler(deps: PipelineDeps): Handler<'article.classify'>
   const { config } = deps;
   const now = deps.now ?? (() => new Date());
   let options: ClassifyOptions | undefined;
-  const index = new RedisStoryIndex(deps.redis, deps.keys.stories(), { windowMs: config.stories.window });
+  const index = new RedisStoryIndex(deps.redis, deps.keys.stories(), { windowMs: config.stories.window, storyTtlMs: config.stories.ttl });
   const sinks = configuredSinks(config);
 
   return async ({ id, feed, article, times }, { log }) => {
@@ -42,7 +42,7 @@ export function classifyHandler(deps: PipelineDeps): Handler<'article.classify'>
         id,
         title: article.title,
         text: article.text,
-        published: article.published ?? times.discovered,
+        published: clusterTime(article.published, times.discovered),
         source,
         entities: result.entities.map((e) => e.name),
         topics: result.topics.map((t) => t.label),

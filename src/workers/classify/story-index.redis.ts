@@ -131,8 +131,9 @@ export class RedisStoryIndex implements StoryIndex {
       return jsons.filter((j): j is string => j !== null).map((j) => JSON.parse(j) as IndexedArticle);
     },
     add: async (a, since) => {
-      // Records live until the article leaves the window (at least a minute, for late arrivals).
-      const ttl = Math.max(60_000, a.published + this.o.windowMs - Date.now());
+      // Records live until the article leaves the window: at least a minute, for late arrivals,
+      // and at most two windows, whatever time the article claims.
+      const ttl = Math.min(2 * this.o.windowMs, Math.max(60_000, a.published + this.o.windowMs - Date.now()));
       const story = (x: string) => this.k('s', a.story, x);
       const terms = Object.keys(a.terms);
       const topics = a.topics ?? [];

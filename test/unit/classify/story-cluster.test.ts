@@ -2,7 +2,7 @@ import { PassThrough, Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { classifyJsonl, clusterJsonl } from '../../../src/workers/classify/batch.js';
 import { classifyArticle } from '../../../src/workers/classify/classify.js';
-import { assignStory, storyIdFor, storyTerms, type StoryArticle } from '../../../src/workers/classify/story-cluster.js';
+import { assignStory, clusterTime, storyIdFor, storyTerms, type StoryArticle } from '../../../src/workers/classify/story-cluster.js';
 import { MemoryStoryIndex } from '../../../src/workers/classify/story-index.memory.js';
 import { loadSeeds, seedsMissing } from './seeds.js';
 
@@ -65,6 +65,19 @@ describe('story clustering', () => {
     });
     const s = await cluster(list);
     expect(new Set(s.values()).size).toBe(1);
+  });
+});
+
+describe('clusterTime', () => {
+  const discovered = '2026-11-22T06:00:00.000Z';
+  it('uses the published time, falling back to discovery when it is missing or unreadable', () => {
+    expect(clusterTime('2026-11-21T22:15:00.000Z', discovered)).toBe('2026-11-21T22:15:00.000Z');
+    expect(clusterTime(null, discovered)).toBe(discovered);
+    expect(clusterTime('not a date', discovered)).toBe(discovered);
+  });
+  it('caps a publication date more than a day after discovery', () => {
+    expect(clusterTime('2026-11-22T20:00:00.000Z', discovered)).toBe('2026-11-22T20:00:00.000Z');
+    expect(clusterTime('2099-01-01T00:00:00.000Z', discovered)).toBe('2026-11-23T06:00:00.000Z');
   });
 });
 

@@ -19,8 +19,14 @@ describe('config', () => {
     expect(config.redis.prefix).toBe('newsflow');
     expect(config.fetch.interval).toBe(900_000);
     expect(config.stories.window).toBe(72 * 3_600_000);
+    expect(config.stories.ttl).toBe(7 * 86_400_000);
     expect(config.sinks.jsonl?.path).toBe('data/articles');
     expect(config.dashboard.port).toBe(3000);
+  });
+
+  it('takes the story window and retention as durations, retention no shorter than the window', () => {
+    expect(parseConfig({ stories: { window: '2m', ttl: '5m' } }, 'test', {}).stories).toEqual({ window: 120_000, ttl: 300_000 });
+    expect(() => parseConfig({ stories: { window: '1d', ttl: '2h' } }, 'test', {})).toThrow(/stories\.ttl: stories\.ttl must be at least stories\.window/);
   });
 
   it('lists every problem at once, with its path', () => {
