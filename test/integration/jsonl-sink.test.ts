@@ -43,7 +43,7 @@ describe('JSONL sink', () => {
     const updated = { ...first, text: `${first.text}\n\nUpdate: the vote passed.` };
     await sink.write(first, { replay: false });
     await sink.write(updated, { replay: false });
-    await redis.del(`${prefix}:v:versions.jsonl`); // forget the marks: the file scan must decide
+    expect(await redis.del(`${prefix}:v:versions.jsonl:2024-05-01`)).toBe(1); // forget the marks: the file scan must decide
     await sink.write(updated, { replay: true });
     await sink.write(first, { replay: true });
     const texts = lines(file).map((l) => JSON.parse(l).text);
@@ -55,7 +55,7 @@ describe('JSONL sink', () => {
     const first = createJsonlSink({ path: file, redis, doneKey: `${prefix}:b` });
     await first.write(article('b1'), { replay: false });
     // Simulate the lost mark: the line is in the file, Redis forgot it.
-    await redis.del(`${prefix}:b:crash.jsonl`);
+    expect(await redis.del(`${prefix}:b:crash.jsonl:2024-05-01`)).toBe(1);
     const second = createJsonlSink({ path: file, redis, doneKey: `${prefix}:b` });
     await second.write(article('b1'), { replay: true });
     expect(lines(file)).toHaveLength(1);
@@ -71,6 +71,21 @@ describe('JSONL sink', () => {
     const parsed = lines(file).map((l) => JSON.parse(l));
     expect(parsed.map((a) => a.id)).toEqual(['c1', 'c2']);
     expect(parsed[1].title).toBe('Title c2');
+  });
+
+  it('keeps its done marks in one expiring set per discovery day, so they stay bounded', async () => {
+    const file = join(dir, 'bounded.jsonl');
+    const sink = createJsonlSink({ path: file, redis, doneKey: `${prefix}:e` });
+    await sink.write(article('e1', '2024-05-01T10:00:00.000Z'), { replay: false });
+    await sink.write(article('e2', '2024-05-02T10:00:00.000Z'), { replay: false });
+    await sink.write(article('e1', '2024-05-01T10:00:00.000Z'), { replay: true });
+    expect(lines(file).map((l) => JSON.parse(l).id)).toEqual(['e1', 'e2']);
+    const sets = (await redis.keys(`${prefix}:e:*`)).sort();
+    expect(sets).toEqual([`${prefix}:e:bounded.jsonl:2024-05-01`, `${prefix}:e:bounded.jsonl:2024-05-02`]);
+    for (const key of sets) {
+      expect(await redis.scard(key)).toBe(1);
+      expect(await redis.ttl(key)).toBeGreaterThan(0);
+    }
   });
 
   it('writes daily files by discovery day when the path is a directory', async () => {

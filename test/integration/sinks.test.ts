@@ -175,6 +175,11 @@ describe('Redis stream sink', () => {
     expect(ids).toEqual(['st1', 'st2', 'st1']);
     const article = JSON.parse(entries[0]![1][entries[0]![1].indexOf('article') + 1]!);
     expect(article.title).toBe(a.title);
+    // The marks live in one expiring set per discovery day, never in one set that grows forever.
+    const sets = await redis.keys(`${prefix}:done:*`);
+    expect(sets).toEqual([`${prefix}:done:${a.times.discovered.slice(0, 10)}`]);
+    expect(await redis.scard(sets[0]!)).toBe(3);
+    expect(await redis.ttl(sets[0]!)).toBeGreaterThan(0);
   });
 
   it('stays bounded by MAXLEN', async () => {

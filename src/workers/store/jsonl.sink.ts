@@ -7,6 +7,8 @@
 // set per file remembers which versions (id + content hash) were written; a replayed job (retry or
 // stalled) also scans the file, covering a crash between the write and the Redis mark. An article
 // reprocessed with changed text (fetch.reprocessChanged) is a new version and gets a new line.
+// The sets are per file and per discovery day, each expiring 40 days after its last mark, so a
+// single file written for months does not grow one Redis set without end.
 import { createReadStream } from 'node:fs';
 import { mkdir, open, stat, truncate } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
@@ -30,10 +32,16 @@ export interface JsonlSinkOptions {
 export function createJsonlSink(opts: JsonlSinkOptions): Sink {
   const repaired = new Set<string>();
 
+  const dayOf = (article: StoredArticle) => (article.times.discovered || new Date().toISOString()).slice(0, 10);
+  const oneFile = opts.path.endsWith('.jsonl');
+
   function fileFor(article: StoredArticle): string {
-    if (opts.path.endsWith('.jsonl')) return opts.path;
-    const day = (article.times.discovered || new Date().toISOString()).slice(0, 10);
-    return join(opts.path, `${day}.jsonl`);
+    return oneFile ? opts.path : join(opts.path, `${dayOf(article)}.jsonl`);
+  }
+
+  /** The done set for an article: per file, and per discovery day (a daily file is one day already). */
+  function doneKeyFor(file: string, article: StoredArticle): string {
+    return oneFile ? `${opts.doneKey}:${basename(file)}:${dayOf(article)}` : `${opts.doneKey}:${basename(file)}`;
   }
 
   async function prepare(file: string): Promise<void> {
@@ -47,7 +55,7 @@ export function createJsonlSink(opts: JsonlSinkOptions): Sink {
     name: 'jsonl',
     async write(article, { replay }) {
       const file = fileFor(article);
-      const doneKey = `${opts.doneKey}:${basename(file)}`;
+      const doneKey = doneKeyFor(file, article);
       const version = contentVersion(article);
       if (await opts.redis.sismember(doneKey, version)) return;
       await prepare(file);

@@ -1,7 +1,9 @@
 // Redis stream sink: XADD each article to a stream (approximate MAXLEN bounds it). A Lua script
 // checks the "done" set, adds the entry and marks it in one atomic step, so a replay, or two
 // workers racing on the same article, never add a second entry (a changed version of the article,
-// see content-version.ts, is a new entry).
+// see content-version.ts, is a new entry). The done sets are per discovery day (a retry or replay
+// carries the same discovery time), each expiring 30 days after its last mark: bounded, where one
+// set refreshed on every write would grow for as long as the pipeline runs.
 import type { Redis } from 'ioredis';
 import type { StoredArticle } from '../../shared/types.js';
 import type { Sink } from '../context.js';
@@ -11,7 +13,7 @@ export interface StreamSinkOptions {
   redis: Redis;
   stream: string;
   maxLen: number;
-  /** Key of the set of ids already added; bounded by its TTL. */
+  /** Key prefix of the per-day sets of versions already added. */
   doneKey: string;
 }
 
@@ -32,7 +34,7 @@ export function createStreamSink(opts: StreamSinkOptions): Sink {
         ADD_ONCE,
         2,
         opts.stream,
-        opts.doneKey,
+        `${opts.doneKey}:${(article.times.discovered || new Date().toISOString()).slice(0, 10)}`,
         article.id,
         article.story,
         JSON.stringify(article),
