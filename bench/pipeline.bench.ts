@@ -5,7 +5,16 @@
 //
 //   npm run bench:pipeline                 # 2,000 articles
 //   npm run bench:pipeline -- --n 5000
-//   npm run bench:pipeline -- --soak       # 20,000 articles, memory sampled every 10 s
+//   npm run bench:pipeline -- --soak       # 20,000 articles published live, memory sampled every 10 s
+//   npm run bench:pipeline -- --rate 12    # publish live at 12 articles/s instead of all at once
+//
+// By default every article is in its feed from the start: the pipeline runs flat out, and its
+// rate is compared with the bound. With --rate (the soak's default: 10/s, below the pipeline's
+// capacity on 2 cores) the feeds publish like live ones: article k appears at start + k/rate,
+// dated then (pubDate, and every ISO timestamp in its page), each feed listing its newest 200
+// and polled every 5 s. That is the steady state memory has to stay flat in, so the soak also
+// shortens the story window and story retention (2 min and 5 min instead of 72 h and 7 d) to
+// let both turn over several times within the run, and takes its slopes after they have.
 //
 // Reports articles/s end to end, p50/p95 latency from discovery to stored (the record's
 // `times.discovered` to the moment its JSONL line appeared, watched every 50 ms), CPU time and
@@ -34,6 +43,8 @@ const { values: args } = parseArgs({
   options: {
     n: { type: 'string' },
     soak: { type: 'boolean', default: false },
+    /** Publish live at this many articles/s (default: all at once; 12 with --soak). */
+    rate: { type: 'string' },
     feeds: { type: 'string', default: '8' },
     hosts: { type: 'string', default: '4' },
     timeout: { type: 'string', default: '1800' },
@@ -42,6 +53,13 @@ const { values: args } = parseArgs({
   },
 });
 const N = Number(args.n ?? (args.soak ? 20_000 : 2_000));
+const RATE = args.rate !== undefined ? Number(args.rate) : args.soak ? 10 : 0;
+/** A live feed lists its newest this many items. */
+const FEED_WINDOW = 200;
+const STORY_WINDOW = '2m';
+const STORY_TTL = '5m';
+const STORY_TTL_MS = 300_000;
+const ISO_TIME = /\b(?:19|20)\d{2}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?\b/g;
 const FEEDS = Number(args.feeds);
 const HOSTS = Number(args.hosts);
 const TIMEOUT_MS = Number(args.timeout) * 1000;
@@ -78,6 +96,33 @@ function slopePerMinute(points: [number, number][]): number {
   return den ? (num / den) * 60_000 : NaN;
 }
 
+/** Redis memory by key family (ids and hashes in key names replaced by `*`), largest first. */
+async function keyspaceByFamily(redis: Redis): Promise<{ family: string; keys: number; bytes: number }[]> {
+  const families = new Map<string, { keys: number; bytes: number }>();
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'COUNT', 1000);
+    cursor = next;
+    if (!keys.length) continue;
+    const p = redis.pipeline();
+    for (const k of keys) p.memory('USAGE', k);
+    const sizes = (await p.exec()) ?? [];
+    keys.forEach((k, i) => {
+      // An id, a hash, a date or a term: a long segment with digits, or one after a one-letter
+      // collection name (the story index's `t:<term>`, `a:<id>`, `s:<id>`).
+      const family = k
+        .split(':')
+        .map((part, j, all) => (all[j - 1]?.length === 1 || part.length >= 20 || (/\d/.test(part) && part.length >= 6) ? '*' : part))
+        .join(':');
+      const f = families.get(family) ?? { keys: 0, bytes: 0 };
+      f.keys++;
+      f.bytes += Number(sizes[i]?.[1] ?? 0);
+      families.set(family, f);
+    });
+  } while (cursor !== '0');
+  return [...families].map(([family, f]) => ({ family, ...f })).sort((a, b) => b.bytes - a.bytes);
+}
+
 async function main(): Promise<void> {
   log(`building dist/ (the children run dist/cli.js)...`);
   execFileSync('npm', ['run', 'build', '--silent'], { cwd: packagePath(), stdio: 'inherit' });
@@ -89,20 +134,43 @@ async function main(): Promise<void> {
   const included = new Set(articles);
   log(`corpus: ${articles.length} articles in ${FEEDS} feeds on ${HOSTS} hosts, pages from ${shared ? '../shared/data/extraction/fundus-dev' : 'fixtures/demo/pages (../shared/data absent)'}`);
 
+  // Live publication: article k (round-robin over the feeds) appears at releaseStart + k/RATE.
+  const releaseAt = new Map<CorpusArticle, number>();
+  let releaseStart = Infinity;
+  if (RATE > 0) {
+    const order = [...articles].sort((a, b) => a.index - b.index || a.feed - b.feed);
+    order.forEach((a, k) => releaseAt.set(a, (k * 1000) / RATE));
+  }
+  const released = (a: CorpusArticle) => RATE <= 0 || releaseStart + releaseAt.get(a)! <= Date.now();
+  const publishedAt = (a: CorpusArticle) => new Date(releaseStart + releaseAt.get(a)!);
+
   // One server per host (port); feed f and its pages live on host f % HOSTS.
   const servers: Server[] = [];
   const bases: string[] = [];
   for (let h = 0; h < HOSTS; h++) {
     // Pages are built when requested: a soak corpus of 20,000 pages would not fit in memory.
     const pages = new Map<string, CorpusArticle>();
-    const feeds = new Map<string, Buffer>();
+    const feeds = new Map<string, CorpusFeed>();
+    const fixedXml = new Map<string, Buffer>();
     const server = createServer((req, res) => {
       const path = new URL(req.url ?? '/', 'http://x').pathname;
       if (path === '/robots.txt') return void res.writeHead(200, { 'content-type': 'text/plain' }).end('User-agent: *\nAllow: /\n');
       const feed = feeds.get(path);
-      if (feed) return void res.writeHead(200, { 'content-type': 'application/rss+xml; charset=utf-8' }).end(feed);
+      if (feed) {
+        let xml = fixedXml.get(path);
+        if (!xml) {
+          const items = feed.items.filter(released).slice(-FEED_WINDOW).reverse();
+          xml = Buffer.from(corpus.feedXml({ ...feed, items }, base, publishedAt));
+        }
+        return void res.writeHead(200, { 'content-type': 'application/rss+xml; charset=utf-8' }).end(xml);
+      }
       const page = pages.get(path);
-      if (page) return void res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(page.html.replaceAll('{{BASE}}', base));
+      if (page && released(page)) {
+        let html = page.html.replaceAll('{{BASE}}', base);
+        // A live page carries the date it was published, wherever the layout puts a timestamp.
+        if (RATE > 0) html = html.replace(ISO_TIME, publishedAt(page).toISOString());
+        return void res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(html);
+      }
       res.writeHead(404).end();
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -110,7 +178,8 @@ async function main(): Promise<void> {
     corpus.feeds.forEach((f: CorpusFeed, i) => {
       if (i % HOSTS !== h) return;
       const items = f.items.filter((a) => included.has(a));
-      feeds.set(f.path, Buffer.from(corpus.feedXml({ ...f, items }, base)));
+      feeds.set(f.path, { ...f, items });
+      if (RATE <= 0) fixedXml.set(f.path, Buffer.from(corpus.feedXml({ ...f, items }, base)));
       for (const a of items) pages.set(a.path, a);
     });
     servers.push(server);
@@ -124,10 +193,11 @@ async function main(): Promise<void> {
   const jsonl = join(dir, 'articles.jsonl');
   const config = writeConfig(dir, {
     redis: { prefix },
-    feeds: corpus.feeds.map((f, i) => ({ url: `${bases[i % HOSTS]}${f.path}`, name: f.name })),
+    feeds: corpus.feeds.map((f, i) => ({ url: `${bases[i % HOSTS]}${f.path}`, name: f.name, ...(RATE > 0 ? { interval: '5s' } : {}) })),
     network: { allow: ['127.0.0.1'] },
     fetch: { concurrency: 16, perHost: { concurrency: 16, minInterval: 0 } },
     sinks: { jsonl: { path: jsonl } },
+    ...(args.soak ? { stories: { window: STORY_WINDOW, ttl: STORY_TTL } } : {}),
   });
   const procs = new RoleProcesses(config, { REDIS_URL: redisHandle.url, LOG_LEVEL: 'error' });
   const probe = new Probe(redis, prefix);
@@ -138,6 +208,7 @@ async function main(): Promise<void> {
   const peaks = new Map<string, number>();
   const memSamples: { t: number; rss: Record<string, number>; redis: number }[] = [];
   let redisPeak = 0;
+  let staleDates = 0;
   let offset = 0;
   let partial = '';
 
@@ -162,6 +233,9 @@ async function main(): Promise<void> {
       if (!line) continue;
       const m = /"discovered":"([^"]+)"/.exec(line);
       const d = m ? Date.parse(m[1]!) : NaN;
+      // A live article should carry the date it was published at (not its layout's old one).
+      const pub = /"published":"([^"]+)"/.exec(line);
+      if (RATE > 0 && (!pub || Date.parse(pub[1]!) < releaseStart - 60_000)) staleDates++;
       discovered.push(d);
       storedAt.push(now);
       latencies.push(now - d);
@@ -208,17 +282,21 @@ async function main(): Promise<void> {
     await pool.close();
     return { rate, ok };
   };
-  const boundBefore = await measureBound();
-  log(`bound before the run: ${boundBefore.rate.toFixed(1)} pages/s`);
+  // At a fixed release rate the pipeline's rate is the release rate: no bound to compare with.
+  const boundBefore = RATE > 0 ? null : await measureBound();
+  if (boundBefore) log(`bound before the run: ${boundBefore.rate.toFixed(1)} pages/s`);
+  else log(`publishing live at ${RATE} articles/s (${(N / RATE / 60).toFixed(1)} min); feeds polled every 5 s${args.soak ? `; stories.window ${STORY_WINDOW}, stories.ttl ${STORY_TTL}` : ''}`);
 
   const redisCpuStart = await redisCpu();
   const benchCpuStart = process.cpuUsage();
   const started = Date.now();
+  releaseStart = started;
   procs.startAll(ROLES);
   const tail = setInterval(readNewLines, 50);
   let lastSoakSample = 0;
   let failed = 0;
   let cpu: Record<string, number> = {};
+  let keyspace: { family: string; keys: number; bytes: number }[] = [];
   try {
     for (;;) {
       await new Promise((r) => setTimeout(r, 1000));
@@ -239,6 +317,7 @@ async function main(): Promise<void> {
     const bench = process.cpuUsage(benchCpuStart);
     cpu['bench (feed/page server, watcher)'] = (bench.user + bench.system) / 1e6;
     await new Promise((r) => setTimeout(r, 3000));
+    if (args.soak) keyspace = await keyspaceByFamily(redis);
   } finally {
     clearInterval(tail);
   }
@@ -250,8 +329,8 @@ async function main(): Promise<void> {
   }
   await procs.stopAll();
 
-  const boundAfter = await measureBound();
-  const boundRate = (boundBefore.rate + boundAfter.rate) / 2;
+  const boundAfter = boundBefore ? await measureBound() : null;
+  const boundRate = boundBefore && boundAfter ? (boundBefore.rate + boundAfter.rate) / 2 : NaN;
 
   const firstDiscovered = Math.min(...discovered.filter(Number.isFinite));
   const lastStored = Math.max(...storedAt);
@@ -267,10 +346,20 @@ async function main(): Promise<void> {
   log(`busy (CPU s, user+system incl. threads; share of ${wall.toFixed(0)} s wall): ${Object.keys(cpu).map((r) => `${r} ${cpu[r]?.toFixed(1)} s (${(((cpu[r] ?? 0) / wall) * 100).toFixed(0)}%)`).join(', ')}`);
   log(`peak RSS per process: ${ROLES.map((r) => `${r} ${mb(peaks.get(r) ?? 0)} MB`).join(', ')}`);
   log(`Redis used_memory: peak ${mb(redisPeak)} MB, after draining ${mb(drained.redis)} MB`);
-  log(`bound (bare extraction pool, ${boundThreads} threads, ${boundPages.length} pages, ${boundAfter.ok} extracted): before ${boundBefore.rate.toFixed(1)}, after ${boundAfter.rate.toFixed(1)}, mean ${boundRate.toFixed(1)} pages/s`);
-  log(`pipeline / bound: ${(rate / boundRate).toFixed(2)}`);
+  if (boundBefore && boundAfter) {
+    log(`bound (bare extraction pool, ${boundThreads} threads, ${boundPages.length} pages, ${boundAfter.ok} extracted): before ${boundBefore.rate.toFixed(1)}, after ${boundAfter.rate.toFixed(1)}, mean ${boundRate.toFixed(1)} pages/s`);
+    log(`pipeline / bound: ${(rate / boundRate).toFixed(2)}`);
+  } else {
+    log(`released at ${RATE} articles/s: pipeline/bound not measured (run without --rate for it)`);
+    log(`articles stored with a publication date older than the run: ${staleDates} (their layout's date survived the rewrite)`);
+  }
+  if (keyspace.length) {
+    log(`Redis keys after draining, by family (MEMORY USAGE): ${keyspace.slice(0, 10).map((f) => `${f.family} x${f.keys} ${(f.bytes / 2 ** 20).toFixed(2)} MB`).join('; ')}`);
+  }
   if (args.soak && memSamples.length) {
-    const warm = memSamples.filter((s) => s.t >= Math.max(60_000, memSamples.at(-1)!.t * 0.2));
+    // Warm-up: a fifth of the run, and at least until the story retention has turned over once.
+    const warmFrom = Math.max(60_000, memSamples.at(-1)!.t * 0.2, RATE > 0 ? STORY_TTL_MS + 60_000 : 0);
+    const warm = memSamples.filter((s) => s.t >= warmFrom);
     const slopes = ROLES.map((r) => `${r} ${slopePerMinute(warm.map((s) => [s.t, (s.rss[r] ?? 0) / 2 ** 20])).toFixed(2)}`);
     log(`soak: ${memSamples.length} samples every 10 s; slope after warm-up (${warm.length} samples from ${((warm[0]?.t ?? 0) / 1000).toFixed(0)} s), MB/min: RSS ${slopes.join(', ')}; Redis ${slopePerMinute(warm.map((s) => [s.t, s.redis / 2 ** 20])).toFixed(2)}`);
   }

@@ -30,8 +30,8 @@ export interface CorpusFeed {
 export interface Corpus {
   feeds: CorpusFeed[];
   articles: CorpusArticle[];
-  /** RSS 2.0 for one feed, with links on `base`. */
-  feedXml(feed: CorpusFeed, base: string): string;
+  /** RSS 2.0 for one feed, with links on `base`; items dated by `published` when given. */
+  feedXml(feed: CorpusFeed, base: string, published?: (article: CorpusArticle) => Date): string;
   /** The article id the pipeline derives from the item's link on `base`. */
   idOf(article: CorpusArticle, base: string): string;
 }
@@ -167,10 +167,10 @@ export function buildCorpus(opts: CorpusOptions = {}): Corpus {
     feeds.push({ name, path: `/feeds/f${f}.xml`, items });
   }
 
-  const feedXml = (feed: CorpusFeed, base: string): string => {
+  const feedXml = (feed: CorpusFeed, base: string, published?: (article: CorpusArticle) => Date): string => {
     const items = feed.items
       .map((a, i) => {
-        const pub = new Date(Date.UTC(2024, 4, 1, 6, 0, 0) + (a.feed * 1000 + i) * 60_000).toUTCString();
+        const pub = (published?.(a) ?? new Date(Date.UTC(2024, 4, 1, 6, 0, 0) + (a.feed * 1000 + i) * 60_000)).toUTCString();
         return `<item><title>${escapeXml(a.title)}</title><link>${base}${a.path}</link><guid isPermaLink="false">${escapeXml(a.marker)}</guid><pubDate>${pub}</pubDate></item>`;
       })
       .join('\n');
