@@ -36,6 +36,12 @@ export interface TrainOptions extends Partial<FeatureConfig> {
   l2?: number;
   learningRate?: number;
   seed?: number;
+  /**
+   * Logistic regression only: independent SGD runs, each shuffling with its own seed (seed,
+   * seed + 1, ...), whose weights are averaged into one model of the same size. Averaging
+   * removes some of the run-to-run noise of SGD; training takes that many times longer (default 1).
+   */
+  seeds?: number;
   /** 'logreg' (default) or 'nb' (multinomial naive Bayes on the same features, a baseline). */
   algorithm?: 'logreg' | 'nb';
   /**
@@ -263,7 +269,22 @@ export function trainTopicModel(rows: readonly TopicRow[], opts: TrainOptions = 
   const W = new Float32Array(B * K);
   const bias = new Float64Array(K);
   if (algorithm === 'nb') trainNb(X, y, K, W, bias);
-  else trainLogreg(X, y, sw, K, W, bias, opts);
+  else {
+    const runs = opts.seeds ?? 1;
+    if (!(Number.isInteger(runs) && runs >= 1)) throw new RangeError(`seeds must be a positive integer, got ${runs}`);
+    if (runs === 1) trainLogreg(X, y, sw, K, W, bias, opts);
+    else {
+      const Wr = new Float32Array(B * K);
+      const br = new Float64Array(K);
+      for (let r = 0; r < runs; r++) {
+        Wr.fill(0);
+        br.fill(0);
+        trainLogreg(X, y, sw, K, Wr, br, { ...opts, seed: (opts.seed ?? 42) + r });
+        for (let i = 0; i < W.length; i++) W[i] = W[i]! + Wr[i]! / runs;
+        for (let k = 0; k < K; k++) bias[k] = bias[k]! + br[k]! / runs;
+      }
+    }
+  }
 
   // Only buckets that survived minDf carry weights; one int8 scale per label.
   const used: number[] = [];

@@ -46,6 +46,25 @@ describe('topic model', () => {
     expect(predictTopics(copy, text)).toEqual(predictTopics(model, text));
   });
 
+  it('averages the weights of several SGD runs when asked (seeds)', () => {
+    // One epoch, so that each run's shuffle leaves its mark on the weights.
+    const base = { hashBits: 12, minDf: 1, epochs: 1 };
+    const logit = (m: ReturnType<typeof trainTopicModel>, text: string) => {
+      const p = new Map(predictTopics(m, text).map((x) => [x.label, x.score]));
+      return Math.log(p.get('sports')! / p.get('business')!);
+    };
+    const a = trainTopicModel(rows, { ...base, seed: 42 });
+    const b = trainTopicModel(rows, { ...base, seed: 43 });
+    const both = trainTopicModel(rows, { ...base, seed: 42, seeds: 2 });
+    expect(trainTopicModel(rows, { ...base, seed: 42, seeds: 1 }).weights).toBe(a.weights);
+    for (const text of ['The team scored a late goal', 'Shares rallied after the merger', 'The club reported higher profits']) {
+      const mean = (logit(a, text) + logit(b, text)) / 2;
+      expect(Math.abs(logit(a, text) - logit(b, text))).toBeGreaterThan(0.05);
+      expect(Math.abs(logit(both, text) - mean)).toBeLessThan(0.03 * Math.abs(mean) + 0.01);
+    }
+    expect(() => trainTopicModel(rows, { ...base, seeds: 0 })).toThrow(/seeds must be a positive integer/);
+  });
+
   it('refuses to train on a single label', () => {
     expect(() => trainTopicModel(sports.map((text) => ({ text, label: 'sports' })))).toThrow(/two labels/);
   });
