@@ -32,6 +32,20 @@ export interface ExtractOptions {
 /** Fewer words than this after cleaning is not an article. */
 const MIN_WORDS = 15;
 
+// Chinese, Japanese and Thai do not separate words with spaces: each of their characters counts
+// as a word (the convention of word processors); elsewhere a word is a run between spaces that
+// holds a letter or a digit (a lone dash or bullet is not a word).
+const CJK = '\\p{Script=Han}\\p{Script=Hiragana}\\p{Script=Katakana}\\p{Script=Thai}';
+const WORDS = new RegExp(`[${CJK}]|[^\\s${CJK}]*(?![${CJK}])[\\p{L}\\p{N}][^\\s${CJK}]*`, 'gu');
+
+/** Words in a text, counting each Chinese, Japanese or Thai character as one. */
+export function countWords(text: string): number {
+  let n = 0;
+  WORDS.lastIndex = 0;
+  while (WORDS.exec(text)) n++;
+  return n;
+}
+
 function applySiteRules(doc: Document, rules: SiteRules | undefined): void {
   const each = (selectors: string[] | undefined, fn: (el: Element) => void) => {
     for (const sel of selectors ?? []) {
@@ -129,7 +143,7 @@ function extractFromDocument(doc: Document, jsonLd: readonly string[], opts: Ext
   const { kept, fingerprints } = cleanBlocks(blocks, { byline, knownBoilerplate: opts.knownBoilerplate });
   const paragraphs = kept.map((b) => b.text);
   const text = paragraphs.join('\n\n');
-  const wordCount = text.split(/\s+/).filter(Boolean).length;
+  const wordCount = countWords(text);
   if (wordCount < MIN_WORDS) throw new PermanentError('no_content', `only ${wordCount} words of article text in page`);
 
   return {

@@ -19,11 +19,15 @@ export function assertLooksLikeHtml(html: string): void {
   if (!/\S/.test(html)) throw new PermanentError('empty', 'page body is empty');
   const sample = html.slice(0, SAMPLE);
   let control = 0;
+  let nul = 0;
   for (let i = 0; i < sample.length; i++) {
     const c = sample.charCodeAt(i);
-    if (c === 0) throw new PermanentError('binary', 'page contains NUL bytes (binary content)');
+    if (c === 0) nul++;
     if ((c < 32 && c !== 9 && c !== 10 && c !== 13 && c !== 12) || c === 0xfffd) control++;
   }
+  // Binary formats are full of NULs; a real page may carry a stray run of them (a CMS glitch),
+  // which the HTML parser drops. More than one per thousand characters is not text.
+  if (nul / sample.length > 0.001) throw new PermanentError('binary', 'page contains NUL bytes (binary content)');
   if (control / sample.length > 0.05) {
     throw new PermanentError('binary', 'page is mostly control or undecodable characters (binary content)');
   }
