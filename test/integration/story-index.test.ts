@@ -65,7 +65,8 @@ describe('RedisStoryIndex', () => {
   it('forgets a story once no article has joined it for storyTtl, on the articles\' clock', async () => {
     const p = `${prefix}:ttl`;
     const index = new RedisStoryIndex(a, p, { windowMs: 60_000, storyTtlMs: 120_000 });
-    const t0 = Date.now();
+    // An archive replayed from the past: its own clock decides.
+    const t0 = Date.now() - 600_000;
     const first = await assignStory(index, { id: 'old', title: 'Harbour strike halts container traffic in Rotterdam', text: '', source: 'AP', published: t0 }, { windowMs: 60_000 });
     expect((await listStories(a, p, 10)).map((s) => s.id)).toEqual([first.story]);
     // Two minutes later (by published time) an unrelated article arrives: the first story leaves
@@ -80,6 +81,35 @@ describe('RedisStoryIndex', () => {
     const recordTtl = await a.pttl(`${p}:a:future`);
     expect(recordTtl).toBeGreaterThan(0);
     expect(recordTtl).toBeLessThanOrEqual(120_000);
+  });
+
+  it('keeps details for the newest maxMembers only, however long a story runs', async () => {
+    const p = `${prefix}:cap`;
+    const index = new RedisStoryIndex(a, p, { maxMembers: 3 });
+    const t0 = Date.now() - 3_600_000;
+    const stories = new Set<string>();
+    for (let i = 0; i < 6; i++) {
+      const r = await assignStory(index, { id: `run-${i}`, title: 'Volcano on Iceland erupts again near Grindavik, lava reaches road', text: '', source: OUTLETS[i % 3]!, published: t0 + i * 60_000 });
+      stories.add(r.story);
+    }
+    expect(stories.size).toBe(1);
+    const [story] = [...stories];
+    expect((await a.zrange(`${p}:s:${story}:m`, 0, -1)).sort()).toEqual(['run-3', 'run-4', 'run-5']);
+    expect((await a.hkeys(`${p}:s:${story}:d`)).sort()).toEqual(['run-3', 'run-4', 'run-5']);
+    expect(await a.hget(`${p}:s:${story}`, 'size')).toBe('6');
+  });
+
+  it('does not let an article dated ahead of the clock trim away the present', async () => {
+    const p = `${prefix}:ahead`;
+    const index = new RedisStoryIndex(a, p, { windowMs: 60_000, storyTtlMs: 120_000 });
+    const now = Date.now();
+    const today = await assignStory(index, { id: 'today', title: 'Harbour strike halts container traffic in Rotterdam', text: '', source: 'AP', published: now }, { windowMs: 60_000 });
+    await assignStory(index, { id: 'tomorrow', title: 'Glacier melt speeds up in the Alps, survey finds', text: '', source: 'BBC', published: now + 86_400_000 }, { windowMs: 60_000 });
+    expect(await a.zscore(`${p}:arts`, 'today')).not.toBeNull();
+    expect((await listStories(a, p, 10)).map((s) => s.id)).toContain(today.story);
+    // And the article of today still finds its story.
+    const again = await assignStory(index, { id: 'today-2', title: 'Rotterdam harbour strike halts container traffic', text: '', source: 'BBC', published: now + 1_000 }, { windowMs: 60_000 });
+    expect(again.story).toBe(today.story);
   });
 
   it('returns null for an unknown story', async () => {

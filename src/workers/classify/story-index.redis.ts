@@ -38,7 +38,9 @@ return out`;
 // server, than the clustering itself). KEYS: 1 article record, 2 arts, 3 story hash, 4 members,
 // 5 member details, 6 outlets, 7 topics, 8 stories, 9.. one postings key per term.
 // ARGV: json, ttl, id, published, since, window, title, storyTtl, maxMembers, details, source,
-// story id, topic count, topics...
+// story id, topic count, topics..., then the time the listing is trimmed from.
+// \`since\` and the listing's trim time never run ahead of the clock: one page dated tomorrow
+// must not trim away today's articles and stories.
 const ADD = `
 local id, published, since = ARGV[3], ARGV[4], '(' .. ARGV[5]
 local window, storyTtl, maxMembers = ARGV[6], ARGV[8], tonumber(ARGV[9])
@@ -59,13 +61,19 @@ if tonumber(published) > tonumber(redis.call('hget', KEYS[3], 'lastSeen') or '0'
   redis.call('hset', KEYS[3], 'lastSeen', published)
 end
 redis.call('zadd', KEYS[4], published, id)
-redis.call('zremrangebyrank', KEYS[4], 0, -maxMembers - 1)
 redis.call('hset', KEYS[5], id, ARGV[10])
+-- Only the newest maxMembers keep their details: a story that keeps running never outgrows that.
+local dropped = redis.call('zrange', KEYS[4], 0, -maxMembers - 1)
+if #dropped > 0 then
+  redis.call('zremrangebyrank', KEYS[4], 0, -maxMembers - 1)
+  redis.call('hdel', KEYS[5], unpack(dropped))
+end
 if ARGV[11] ~= '' then redis.call('hincrby', KEYS[6], ARGV[11], 1) end
 for i = 1, tonumber(ARGV[13]) do redis.call('hincrby', KEYS[7], ARGV[13 + i], 1) end
 redis.call('zadd', KEYS[8], 'GT', published, ARGV[12])
 -- Scores are published times, so trim on the same clock (replayed archives keep working).
-redis.call('zremrangebyscore', KEYS[8], '-inf', '(' .. string.format('%.0f', tonumber(published) - tonumber(storyTtl)))
+local trimAt = tonumber(ARGV[14 + tonumber(ARGV[13])])
+redis.call('zremrangebyscore', KEYS[8], '-inf', '(' .. string.format('%.0f', trimAt - tonumber(storyTtl)))
 for i = 3, 7 do redis.call('pexpire', KEYS[i], storyTtl) end
 return 1`;
 
@@ -132,8 +140,12 @@ export class RedisStoryIndex implements StoryIndex {
     },
     add: async (a, since) => {
       // Records live until the article leaves the window: at least a minute, for late arrivals,
-      // and at most two windows, whatever time the article claims.
-      const ttl = Math.min(2 * this.o.windowMs, Math.max(60_000, a.published + this.o.windowMs - Date.now()));
+      // and at most two windows (never under a minute), whatever time the article claims.
+      const now = Date.now();
+      const ttl = Math.min(Math.max(60_000, 2 * this.o.windowMs), Math.max(60_000, a.published + this.o.windowMs - now));
+      // Trimming follows the article's clock for archives replayed from the past, the wall
+      // clock for anything dated ahead of it.
+      const trimAt = Math.min(a.published, now);
       const story = (x: string) => this.k('s', a.story, x);
       const terms = Object.keys(a.terms);
       const topics = a.topics ?? [];
@@ -145,8 +157,8 @@ export class RedisStoryIndex implements StoryIndex {
         ADD,
         keys.length,
         ...keys,
-        JSON.stringify(a), ttl, a.id, a.published, since, this.o.windowMs, a.title, this.o.storyTtlMs, this.o.maxMembers,
-        JSON.stringify({ title: a.title, source: a.source, published: a.published }), a.source ?? '', a.story, topics.length, ...topics,
+        JSON.stringify(a), ttl, a.id, a.published, Math.min(since, trimAt - this.o.windowMs), this.o.windowMs, a.title, this.o.storyTtlMs, this.o.maxMembers,
+        JSON.stringify({ title: a.title, source: a.source, published: a.published }), a.source ?? '', a.story, topics.length, ...topics, trimAt,
       );
     },
   };
