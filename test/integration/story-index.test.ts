@@ -94,7 +94,7 @@ describe('RedisStoryIndex', () => {
     }
     expect(stories.size).toBe(1);
     const [story] = [...stories];
-    expect((await a.zrange(`${p}:s:${story}:m`, 0, -1)).sort()).toEqual(['run-3', 'run-4', 'run-5']);
+    expect((await a.zrange(`${p}:s:${story}:m`, '0', '-1')).sort()).toEqual(['run-3', 'run-4', 'run-5']);
     expect((await a.hkeys(`${p}:s:${story}:d`)).sort()).toEqual(['run-3', 'run-4', 'run-5']);
     expect(await a.hget(`${p}:s:${story}`, 'size')).toBe('6');
   });
