@@ -172,7 +172,17 @@ function createSinks(config: Config, redis: Redis, keys: Keys): Map<SinkName, Si
   const { jsonl, postgres, webhook, stream } = config.sinks;
   const sinks = new Map<SinkName, Sink>();
   if (jsonl) {
-    sinks.set('jsonl', createJsonlSink({ path: jsonl.path, fsync: jsonl.fsync, redis, doneKey: keys.sinkDone('jsonl') }));
+    sinks.set(
+      'jsonl',
+      createJsonlSink({
+        path: jsonl.path,
+        fsync: jsonl.fsync,
+        redis,
+        writtenKey: keys.sinkWritten('jsonl'),
+        retentionMs: config.sinks.dedupWindow,
+        legacyKey: keys.sinkDoneLegacy('jsonl'),
+      }),
+    );
   }
   if (postgres?.url) sinks.set('postgres', createPostgresSink({ url: postgres.url, schema: postgres.schema }));
   if (webhook) {
@@ -181,7 +191,14 @@ function createSinks(config: Config, redis: Redis, keys: Keys): Map<SinkName, Si
   if (stream) {
     sinks.set(
       'stream',
-      createStreamSink({ redis, stream: stream.key ?? `${config.redis.prefix}:articles`, maxLen: stream.maxLen, doneKey: keys.sinkDone('stream') }),
+      createStreamSink({
+        redis,
+        stream: stream.key ?? `${config.redis.prefix}:articles`,
+        maxLen: stream.maxLen,
+        writtenKey: keys.sinkWritten('stream'),
+        retentionMs: config.sinks.dedupWindow,
+        legacyKey: keys.sinkDoneLegacy('stream'),
+      }),
     );
   }
   return sinks;

@@ -170,8 +170,12 @@ export const configSchema = z.object({
           maxLen: z.number().int().positive().default(100_000),
         })
         .optional(),
+      /** How long the JSONL and stream sinks remember the article versions they wrote: a retry,
+       *  replay or re-fetch of the same version within it writes nothing. Longer than the 14 days
+       *  failed jobs are kept for, so a failed job retried by hand is covered. */
+      dedupWindow: duration.default(15 * 86_400_000),
     })
-    .default({ jsonl: { path: 'data/articles', fsync: false } }),
+    .default({ jsonl: { path: 'data/articles', fsync: false }, dedupWindow: 15 * 86_400_000 }),
   dashboard: z
     .object({
       port: z.number().int().min(0).max(65535).default(3000),

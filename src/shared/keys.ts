@@ -35,8 +35,10 @@ export function keysFor(prefix: string) {
     feedRegistry: () => k('feeds', 'added'),
     /** Gzipped page body waiting for extraction. */
     body: (articleId: string) => k('body', articleId),
-    /** Set of article ids a sink has durably written. */
-    sinkDone: (sink: string) => k('sink', sink, 'done'),
+    /** Sorted set of the article versions a sink has durably written, by write time (JSONL: one per file, `:<file>`). */
+    sinkWritten: (sink: string) => k('sink', sink, 'written'),
+    /** The plain sets of versions written by releases before sinkWritten; read until they expire. */
+    sinkDoneLegacy: (sink: string) => k('sink', sink, 'done'),
     /** Hash of pipeline-wide counters: retry:<queue>, stored:<sink>. */
     stats: () => k('stats'),
     /** Prefix under which learned per-site boilerplate lives (see site-boilerplate.ts). */

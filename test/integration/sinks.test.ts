@@ -162,7 +162,7 @@ describe('Redis stream sink', () => {
   });
 
   it('adds each article once, even on replays and concurrent writers', async () => {
-    const sink = createStreamSink({ redis, stream: `${prefix}:articles`, maxLen: 1000, doneKey: `${prefix}:done` });
+    const sink = createStreamSink({ redis, stream: `${prefix}:articles`, maxLen: 1000, writtenKey: `${prefix}:written`, retentionMs: 86_400_000, legacyKey: `${prefix}:done` });
     const a = storedArticle('st1');
     await Promise.all([sink.write(a, { replay: false }), sink.write(a, { replay: true }), sink.write(a, { replay: true })]);
     await sink.write(storedArticle('st2'), { replay: false });
@@ -175,15 +175,26 @@ describe('Redis stream sink', () => {
     expect(ids).toEqual(['st1', 'st2', 'st1']);
     const article = JSON.parse(entries[0]![1][entries[0]![1].indexOf('article') + 1]!);
     expect(article.title).toBe(a.title);
-    // The marks live in one expiring set per discovery day, never in one set that grows forever.
-    const sets = await redis.keys(`${prefix}:done:*`);
-    expect(sets).toEqual([`${prefix}:done:${a.times.discovered.slice(0, 10)}`]);
-    expect(await redis.scard(sets[0]!)).toBe(3);
-    expect(await redis.ttl(sets[0]!)).toBeGreaterThan(0);
+    // Marks live for the retention, by write time; an earlier release's plain set is still read.
+    expect(await redis.zcard(`${prefix}:written`)).toBe(3);
+    const ttl = await redis.pttl(`${prefix}:written`);
+    expect(ttl).toBeGreaterThan(0);
+    expect(ttl).toBeLessThanOrEqual(86_400_000);
+    const old = storedArticle('st0');
+    await redis.sadd(`${prefix}:done`, contentVersion(old));
+    await sink.write(old, { replay: true });
+    expect(await redis.xlen(`${prefix}:articles`)).toBe(3);
+  });
+
+  it('forgets versions written longer ago than its retention', async () => {
+    const sink = createStreamSink({ redis, stream: `${prefix}:short`, maxLen: 1000, writtenKey: `${prefix}:written-s`, retentionMs: 60_000 });
+    await redis.zadd(`${prefix}:written-s`, Date.now() - 120_000, 'stale-version');
+    await sink.write(storedArticle('s1'), { replay: false });
+    expect(await redis.zrange(`${prefix}:written-s`, '0', '-1')).toEqual([contentVersion(storedArticle('s1'))]);
   });
 
   it('stays bounded by MAXLEN', async () => {
-    const sink = createStreamSink({ redis, stream: `${prefix}:bounded`, maxLen: 10, doneKey: `${prefix}:done-b` });
+    const sink = createStreamSink({ redis, stream: `${prefix}:bounded`, maxLen: 10, writtenKey: `${prefix}:written-b`, retentionMs: 86_400_000 });
     for (let i = 0; i < 300; i++) await sink.write(storedArticle(`b${i}`), { replay: false });
     expect(await redis.xlen(`${prefix}:bounded`)).toBeLessThan(300);
   });

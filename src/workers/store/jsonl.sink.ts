@@ -7,7 +7,7 @@
 // set per file remembers which versions (id + content hash) were written; a replayed job (retry or
 // stalled) also scans the file, covering a crash between the write and the Redis mark. An article
 // reprocessed with changed text (fetch.reprocessChanged) is a new version and gets a new line.
-// The sets are per file and per discovery day, each expiring 40 days after its last mark, so a
+// The versions are remembered per file for the retention period (written-versions.ts), so a
 // single file written for months does not grow one Redis set without end.
 import { createReadStream } from 'node:fs';
 import { mkdir, open, stat, truncate } from 'node:fs/promises';
@@ -17,14 +17,17 @@ import type { Redis } from 'ioredis';
 import type { StoredArticle } from '../../shared/types.js';
 import type { Sink } from '../context.js';
 import { contentVersion } from './content-version.js';
-
-const DONE_TTL_SECONDS = 40 * 24 * 3600;
+import { WrittenVersions } from './written-versions.js';
 
 export interface JsonlSinkOptions {
   path: string;
   redis: Redis;
-  /** Key prefix for the per-file done sets. */
-  doneKey: string;
+  /** Key prefix of the per-file sorted sets of versions written. */
+  writtenKey: string;
+  /** How long a written version is remembered. */
+  retentionMs: number;
+  /** Key prefix of an earlier release's per-file plain sets, read until they expire. */
+  legacyKey?: string;
   /** fsync after each line (durable against power loss; slower). */
   fsync?: boolean;
 }
@@ -32,16 +35,29 @@ export interface JsonlSinkOptions {
 export function createJsonlSink(opts: JsonlSinkOptions): Sink {
   const repaired = new Set<string>();
 
-  const dayOf = (article: StoredArticle) => (article.times.discovered || new Date().toISOString()).slice(0, 10);
-  const oneFile = opts.path.endsWith('.jsonl');
+  const written = new Map<string, WrittenVersions>();
 
   function fileFor(article: StoredArticle): string {
-    return oneFile ? opts.path : join(opts.path, `${dayOf(article)}.jsonl`);
+    if (opts.path.endsWith('.jsonl')) return opts.path;
+    const day = (article.times.discovered || new Date().toISOString()).slice(0, 10);
+    return join(opts.path, `${day}.jsonl`);
   }
 
-  /** The done set for an article: per file, and per discovery day (a daily file is one day already). */
-  function doneKeyFor(file: string, article: StoredArticle): string {
-    return oneFile ? `${opts.doneKey}:${basename(file)}:${dayOf(article)}` : `${opts.doneKey}:${basename(file)}`;
+  function writtenTo(file: string): WrittenVersions {
+    const name = basename(file);
+    let w = written.get(name);
+    if (!w) {
+      w = new WrittenVersions({
+        redis: opts.redis,
+        key: `${opts.writtenKey}:${name}`,
+        retentionMs: opts.retentionMs,
+        ...(opts.legacyKey ? { legacyKey: `${opts.legacyKey}:${name}` } : {}),
+      });
+      // Daily files: the set of a day long gone is not asked again.
+      if (written.size > 64) written.clear();
+      written.set(name, w);
+    }
+    return w;
   }
 
   async function prepare(file: string): Promise<void> {
@@ -55,12 +71,12 @@ export function createJsonlSink(opts: JsonlSinkOptions): Sink {
     name: 'jsonl',
     async write(article, { replay }) {
       const file = fileFor(article);
-      const doneKey = doneKeyFor(file, article);
+      const done = writtenTo(file);
       const version = contentVersion(article);
-      if (await opts.redis.sismember(doneKey, version)) return;
+      if (await done.has(version)) return;
       await prepare(file);
       if (replay && (await fileHasVersion(file, article))) {
-        await opts.redis.multi().sadd(doneKey, version).expire(doneKey, DONE_TTL_SECONDS).exec();
+        await done.mark(version);
         return;
       }
       const handle = await open(file, 'a');
@@ -72,7 +88,7 @@ export function createJsonlSink(opts: JsonlSinkOptions): Sink {
       } finally {
         await handle.close();
       }
-      await opts.redis.multi().sadd(doneKey, version).expire(doneKey, DONE_TTL_SECONDS).exec();
+      await done.mark(version);
     },
     async close() {},
   };

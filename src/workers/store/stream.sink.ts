@@ -1,9 +1,8 @@
 // Redis stream sink: XADD each article to a stream (approximate MAXLEN bounds it). A Lua script
-// checks the "done" set, adds the entry and marks it in one atomic step, so a replay, or two
-// workers racing on the same article, never add a second entry (a changed version of the article,
-// see content-version.ts, is a new entry). The done sets are per discovery day (a retry or replay
-// carries the same discovery time), each expiring 30 days after its last mark: bounded, where one
-// set refreshed on every write would grow for as long as the pipeline runs.
+// checks which versions were written, adds the entry and marks it in one atomic step, so a
+// replay, or two workers racing on the same article, never add a second entry (a changed version
+// of the article, see content-version.ts, is a new entry). Versions are remembered for the
+// retention period in a sorted set scored by write time (the layout of written-versions.ts).
 import type { Redis } from 'ioredis';
 import type { StoredArticle } from '../../shared/types.js';
 import type { Sink } from '../context.js';
@@ -13,17 +12,21 @@ export interface StreamSinkOptions {
   redis: Redis;
   stream: string;
   maxLen: number;
-  /** Key prefix of the per-day sets of versions already added. */
-  doneKey: string;
+  /** Sorted set of the versions written, by write time. */
+  writtenKey: string;
+  /** How long a written version is remembered. */
+  retentionMs: number;
+  /** The plain set of versions an earlier release kept, read until it expires. */
+  legacyKey?: string;
 }
 
-const DONE_TTL_SECONDS = 30 * 24 * 3600;
-
+// KEYS: stream, written, legacy. ARGV: id, story, article JSON, maxLen, version, now, retention.
 const ADD_ONCE = `
-if redis.call('SISMEMBER', KEYS[2], ARGV[6]) == 1 then return 0 end
+if redis.call('ZSCORE', KEYS[2], ARGV[5]) or redis.call('SISMEMBER', KEYS[3], ARGV[5]) == 1 then return 0 end
 redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[4], '*', 'id', ARGV[1], 'story', ARGV[2], 'article', ARGV[3])
-redis.call('SADD', KEYS[2], ARGV[6])
-redis.call('EXPIRE', KEYS[2], ARGV[5])
+redis.call('ZADD', KEYS[2], ARGV[6], ARGV[5])
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', '(' .. string.format('%.0f', tonumber(ARGV[6]) - tonumber(ARGV[7])))
+redis.call('PEXPIRE', KEYS[2], ARGV[7])
 return 1`;
 
 export function createStreamSink(opts: StreamSinkOptions): Sink {
@@ -32,15 +35,17 @@ export function createStreamSink(opts: StreamSinkOptions): Sink {
     async write(article: StoredArticle) {
       await opts.redis.eval(
         ADD_ONCE,
-        2,
+        3,
         opts.stream,
-        `${opts.doneKey}:${(article.times.discovered || new Date().toISOString()).slice(0, 10)}`,
+        opts.writtenKey,
+        opts.legacyKey ?? `${opts.writtenKey}:legacy`,
         article.id,
         article.story,
         JSON.stringify(article),
         String(opts.maxLen),
-        String(DONE_TTL_SECONDS),
         contentVersion(article),
+        String(Date.now()),
+        String(opts.retentionMs),
       );
     },
     async close() {},
