@@ -43,28 +43,51 @@ const { values: args } = parseArgs({
   options: {
     n: { type: 'string' },
     soak: { type: 'boolean', default: false },
-    /** Publish live at this many articles/s (default: all at once; 12 with --soak). */
+    /** Publish live at this many articles/s (default: all at once; 10 with --soak). */
     rate: { type: 'string' },
     feeds: { type: 'string', default: '8' },
     hosts: { type: 'string', default: '4' },
-    timeout: { type: 'string', default: '1800' },
+    /** Seconds before giving up (default 30 min, or the release time plus 15 min when longer). */
+    timeout: { type: 'string' },
     /** Pages for the bare extraction loop (a sample of the corpus is enough for a steady rate). */
     'bound-pages': { type: 'string', default: '600' },
   },
 });
 const N = Number(args.n ?? (args.soak ? 20_000 : 2_000));
 const RATE = args.rate !== undefined ? Number(args.rate) : args.soak ? 10 : 0;
+if (!(Number.isFinite(RATE) && RATE >= 0)) throw new Error(`--rate must be a number of articles per second, got ${args.rate}`);
+const TIMEOUT_MS = (args.timeout !== undefined ? Number(args.timeout) : Math.max(1800, RATE > 0 ? N / RATE + 900 : 0)) * 1000;
 /** A live feed lists its newest this many items. */
 const FEED_WINDOW = 200;
 const STORY_WINDOW = '2m';
 const STORY_TTL = '5m';
 const STORY_TTL_MS = 300_000;
+const POLL = '5s';
 const ISO_TIME = /\b(?:19|20)\d{2}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?\b/g;
 const FEEDS = Number(args.feeds);
 const HOSTS = Number(args.hosts);
-const TIMEOUT_MS = Number(args.timeout) * 1000;
+// A live feed must still list an item a few polls after it appeared, or the fetch stage misses it.
+if (RATE > 0 && (FEED_WINDOW * FEEDS) / RATE < 60) {
+  throw new Error(`--rate ${RATE} is too fast for ${FEEDS} feeds of ${FEED_WINDOW} items polled every ${POLL}: an item would leave its feed within a minute`);
+}
+
 const ROLES = ['fetch', 'extract', 'classify', 'store'] as const;
 const mb = (b: number) => (b / 2 ** 20).toFixed(0);
+
+/** Whatever must not outlive the bench (worker processes, its redis-server), stopped on any exit. */
+const cleanups: (() => Promise<unknown>)[] = [];
+function onExit<T>(fn: () => Promise<T>): () => Promise<T> {
+  let done: Promise<T> | null = null;
+  const once = () => (done ??= fn());
+  cleanups.push(once);
+  return once;
+}
+async function cleanUp(): Promise<void> {
+  for (const fn of cleanups.reverse()) await fn().catch(() => {});
+}
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => void cleanUp().finally(() => process.exit(130)));
+}
 
 function log(line: string): void {
   process.stdout.write(`${line}\n`);
@@ -97,7 +120,13 @@ function slopePerMinute(points: [number, number][]): number {
 }
 
 /** Redis memory by key family (ids and hashes in key names replaced by `*`), largest first. */
-async function keyspaceByFamily(redis: Redis): Promise<{ family: string; keys: number; bytes: number }[]> {
+interface Family {
+  family: string;
+  keys: number;
+  bytes: number;
+}
+
+async function keyspaceByFamily(redis: Redis): Promise<Family[]> {
   const families = new Map<string, { keys: number; bytes: number }>();
   let cursor = '0';
   do {
@@ -105,7 +134,7 @@ async function keyspaceByFamily(redis: Redis): Promise<{ family: string; keys: n
     cursor = next;
     if (!keys.length) continue;
     const p = redis.pipeline();
-    for (const k of keys) p.memory('USAGE', k);
+    for (const k of keys) p.memory('USAGE', k, 'SAMPLES', 0);
     const sizes = (await p.exec()) ?? [];
     keys.forEach((k, i) => {
       // An id, a hash, a date or a term: a long segment with digits, or one after a one-letter
@@ -188,18 +217,22 @@ async function main(): Promise<void> {
 
   const dir = mkdtempSync(join(tmpdir(), 'nf-bench-'));
   const redisHandle = await ensureRedis({ anyPort: true, reuseLocal: false, dataDir: join(dir, 'redis') });
+  const stopRedis = onExit(() => redisHandle.stop());
   const redis = new Redis(redisHandle.url, { maxRetriesPerRequest: null });
   const prefix = 'bench';
   const jsonl = join(dir, 'articles.jsonl');
   const config = writeConfig(dir, {
     redis: { prefix },
-    feeds: corpus.feeds.map((f, i) => ({ url: `${bases[i % HOSTS]}${f.path}`, name: f.name, ...(RATE > 0 ? { interval: '5s' } : {}) })),
+    feeds: corpus.feeds.map((f, i) => ({ url: `${bases[i % HOSTS]}${f.path}`, name: f.name, ...(RATE > 0 ? { interval: POLL } : {}) })),
     network: { allow: ['127.0.0.1'] },
-    fetch: { concurrency: 16, perHost: { concurrency: 16, minInterval: 0 } },
-    sinks: { jsonl: { path: jsonl } },
+    fetch: { concurrency: 16, perHost: { concurrency: 16, minInterval: 0 }, ...(args.soak ? { rememberPerFeed: 2 * FEED_WINDOW } : {}) },
+    sinks: { jsonl: { path: jsonl }, ...(args.soak ? { dedupWindow: STORY_TTL } : {}) },
+    // Every retention that holds per-article state, scaled from days to minutes so that it
+    // turns over several times within the soak.
     ...(args.soak ? { stories: { window: STORY_WINDOW, ttl: STORY_TTL } } : {}),
   });
   const procs = new RoleProcesses(config, { REDIS_URL: redisHandle.url, LOG_LEVEL: 'error' });
+  const stopProcs = onExit(() => procs.stopAll());
   const probe = new Probe(redis, prefix);
 
   const latencies: number[] = [];
@@ -209,6 +242,8 @@ async function main(): Promise<void> {
   const memSamples: { t: number; rss: Record<string, number>; redis: number }[] = [];
   let redisPeak = 0;
   let staleDates = 0;
+  /** Live runs: publication (the feed's pubDate) to stored, poll delay included. */
+  const fromPublished: number[] = [];
   let offset = 0;
   let partial = '';
 
@@ -235,7 +270,9 @@ async function main(): Promise<void> {
       const d = m ? Date.parse(m[1]!) : NaN;
       // A live article should carry the date it was published at (not its layout's old one).
       const pub = /"published":"([^"]+)"/.exec(line);
-      if (RATE > 0 && (!pub || Date.parse(pub[1]!) < releaseStart - 60_000)) staleDates++;
+      const p = pub ? Date.parse(pub[1]!) : NaN;
+      if (RATE > 0 && !(p >= releaseStart - 60_000)) staleDates++;
+      if (RATE > 0 && Number.isFinite(p)) fromPublished.push(now - p);
       discovered.push(d);
       storedAt.push(now);
       latencies.push(now - d);
@@ -285,7 +322,7 @@ async function main(): Promise<void> {
   // At a fixed release rate the pipeline's rate is the release rate: no bound to compare with.
   const boundBefore = RATE > 0 ? null : await measureBound();
   if (boundBefore) log(`bound before the run: ${boundBefore.rate.toFixed(1)} pages/s`);
-  else log(`publishing live at ${RATE} articles/s (${(N / RATE / 60).toFixed(1)} min); feeds polled every 5 s${args.soak ? `; stories.window ${STORY_WINDOW}, stories.ttl ${STORY_TTL}` : ''}`);
+  else log(`publishing live at ${RATE} articles/s (${(N / RATE / 60).toFixed(1)} min); feeds polled every ${POLL}${args.soak ? `; stories.window ${STORY_WINDOW}, stories.ttl ${STORY_TTL}, sinks.dedupWindow ${STORY_TTL}, fetch.rememberPerFeed ${2 * FEED_WINDOW}` : ''}`);
 
   const redisCpuStart = await redisCpu();
   const benchCpuStart = process.cpuUsage();
@@ -296,7 +333,14 @@ async function main(): Promise<void> {
   let lastSoakSample = 0;
   let failed = 0;
   let cpu: Record<string, number> = {};
-  let keyspace: { family: string; keys: number; bytes: number }[] = [];
+  let keyspace: Family[] = [];
+  // Soak, live: Redis by key family once warmed up and when the last article has been released,
+  // both in steady state, so that any growth between them is traced to its keys.
+  const warmupMs = RATE > 0 ? Math.max(60_000, (0.2 * N * 1000) / RATE, STORY_TTL_MS + 60_000) : Infinity;
+  let familiesWarm: Family[] | null = null;
+  let familiesReleased: Family[] | null = null;
+  let warmAt = 0;
+  let releasedAt = 0;
   try {
     for (;;) {
       await new Promise((r) => setTimeout(r, 1000));
@@ -304,7 +348,13 @@ async function main(): Promise<void> {
       if (args.soak && Date.now() - lastSoakSample >= 10_000) {
         lastSoakSample = Date.now();
         memSamples.push({ t: Date.now() - started, ...m });
-        log(`  ${((Date.now() - started) / 1000).toFixed(0)} s: ${storedAt.length} stored; RSS ${Object.entries(m.rss).map(([r, b]) => `${r} ${mb(b)}`).join(', ')} MB; Redis ${mb(m.redis)} MB`);
+        const released = RATE > 0 ? `${Math.min(N, Math.floor(((Date.now() - started) * RATE) / 1000) + 1)} released, ` : '';
+        log(`  ${((Date.now() - started) / 1000).toFixed(0)} s: ${released}${storedAt.length} stored; RSS ${Object.entries(m.rss).map(([r, b]) => `${r} ${mb(b)}`).join(', ')} MB; Redis ${mb(m.redis)} MB`);
+      }
+      if (args.soak && RATE > 0) {
+        const t = Date.now() - started;
+        if (!familiesWarm && t >= warmupMs) [familiesWarm, warmAt] = [await keyspaceByFamily(redis), t];
+        if (familiesWarm && !familiesReleased && t >= (N * 1000) / RATE) [familiesReleased, releasedAt] = [await keyspaceByFamily(redis), t];
       }
       failed = (await probe.failed()).length;
       if (storedAt.length + failed >= articles.length && (await probe.idle())) break;
@@ -327,7 +377,7 @@ async function main(): Promise<void> {
     const key = `${f.queue}: ${f.reason.replace(/https?:\/\/\S+/g, 'URL').slice(0, 90)}`;
     reasons.set(key, (reasons.get(key) ?? 0) + 1);
   }
-  await procs.stopAll();
+  await stopProcs();
 
   const boundAfter = boundBefore ? await measureBound() : null;
   const boundRate = boundBefore && boundAfter ? (boundBefore.rate + boundAfter.rate) / 2 : NaN;
@@ -343,6 +393,10 @@ async function main(): Promise<void> {
   log(`pipeline: ${storedAt.length} of ${articles.length} articles stored (${failed} failed) in ${seconds.toFixed(1)} s from first discovery: ${rate.toFixed(1)} articles/s`);
   for (const [reason, count] of [...reasons].sort((a, b) => b[1] - a[1]).slice(0, 5)) log(`  failed x${count}: ${reason}`);
   log(`latency discovery -> stored: p50 ${(quantile(sorted, 0.5) / 1000).toFixed(2)} s, p95 ${(quantile(sorted, 0.95) / 1000).toFixed(2)} s, max ${(sorted.at(-1)! / 1000).toFixed(2)} s`);
+  if (fromPublished.length) {
+    const pubSorted = [...fromPublished].sort((a, b) => a - b);
+    log(`latency published -> stored (poll delay included): p50 ${(quantile(pubSorted, 0.5) / 1000).toFixed(2)} s, p95 ${(quantile(pubSorted, 0.95) / 1000).toFixed(2)} s`);
+  }
   log(`busy (CPU s, user+system incl. threads; share of ${wall.toFixed(0)} s wall): ${Object.keys(cpu).map((r) => `${r} ${cpu[r]?.toFixed(1)} s (${(((cpu[r] ?? 0) / wall) * 100).toFixed(0)}%)`).join(', ')}`);
   log(`peak RSS per process: ${ROLES.map((r) => `${r} ${mb(peaks.get(r) ?? 0)} MB`).join(', ')}`);
   log(`Redis used_memory: peak ${mb(redisPeak)} MB, after draining ${mb(drained.redis)} MB`);
@@ -353,12 +407,20 @@ async function main(): Promise<void> {
     log(`released at ${RATE} articles/s: pipeline/bound not measured (run without --rate for it)`);
     log(`articles stored with a publication date older than the run: ${staleDates} (their layout's date survived the rewrite)`);
   }
-  if (keyspace.length) {
-    log(`Redis keys after draining, by family (MEMORY USAGE): ${keyspace.slice(0, 10).map((f) => `${f.family} x${f.keys} ${(f.bytes / 2 ** 20).toFixed(2)} MB`).join('; ')}`);
+  const fmtFamily = (f: Family) => `${f.family} x${f.keys} ${(f.bytes / 2 ** 20).toFixed(2)} MB`;
+  if (keyspace.length) log(`Redis keys after draining, by family (MEMORY USAGE): ${keyspace.slice(0, 10).map(fmtFamily).join('; ')}`);
+  if (familiesWarm && familiesReleased) {
+    const before = new Map(familiesWarm.map((f) => [f.family, f]));
+    const after = new Map(familiesReleased.map((f) => [f.family, f]));
+    const change = [...new Set([...before.keys(), ...after.keys()])]
+      .map((family) => ({ family, keys: (after.get(family)?.keys ?? 0) - (before.get(family)?.keys ?? 0), bytes: (after.get(family)?.bytes ?? 0) - (before.get(family)?.bytes ?? 0) }))
+      .sort((a, b) => Math.abs(b.bytes) - Math.abs(a.bytes));
+    const total = (fs: Family[]) => fs.reduce((a, f) => a + f.bytes, 0) / 2 ** 20;
+    log(`Redis keys, warmed up (${(warmAt / 1000).toFixed(0)} s) -> last article released (${(releasedAt / 1000).toFixed(0)} s): ${total(familiesWarm).toFixed(2)} -> ${total(familiesReleased).toFixed(2)} MB in keys; largest changes: ${change.slice(0, 8).map((f) => `${f.family} ${f.keys >= 0 ? '+' : ''}${f.keys} keys ${f.bytes >= 0 ? '+' : ''}${(f.bytes / 2 ** 20).toFixed(2)} MB`).join('; ')}`);
   }
   if (args.soak && memSamples.length) {
     // Warm-up: a fifth of the run, and at least until the story retention has turned over once.
-    const warmFrom = Math.max(60_000, memSamples.at(-1)!.t * 0.2, RATE > 0 ? STORY_TTL_MS + 60_000 : 0);
+    const warmFrom = RATE > 0 ? warmupMs : Math.max(60_000, memSamples.at(-1)!.t * 0.2);
     const warm = memSamples.filter((s) => s.t >= warmFrom);
     const slopes = ROLES.map((r) => `${r} ${slopePerMinute(warm.map((s) => [s.t, (s.rss[r] ?? 0) / 2 ** 20])).toFixed(2)}`);
     log(`soak: ${memSamples.length} samples every 10 s; slope after warm-up (${warm.length} samples from ${((warm[0]?.t ?? 0) / 1000).toFixed(0)} s), MB/min: RSS ${slopes.join(', ')}; Redis ${slopePerMinute(warm.map((s) => [s.t, s.redis / 2 ** 20])).toFixed(2)}`);
@@ -366,7 +428,7 @@ async function main(): Promise<void> {
 
   await probe.close();
   redis.disconnect();
-  await redisHandle.stop();
+  await stopRedis();
   for (const s of servers) {
     s.closeAllConnections();
     s.close();
@@ -376,8 +438,9 @@ async function main(): Promise<void> {
 
 main().then(
   () => process.exit(0),
-  (err: unknown) => {
+  async (err: unknown) => {
     console.error(err);
+    await cleanUp();
     process.exit(1);
   },
 );
