@@ -78,6 +78,12 @@ describe.skipIf(!pgUp)('PostgreSQL sink', () => {
     expect(byTopic.rows[0].n).toBe(3);
   });
 
+  it('dates a story by its articles, a publication date far ahead of discovery capped at a day after it', async () => {
+    await sink.write(storedArticle('pg-future', { story: 'story-future', published: '2099-01-01T00:00:00.000Z' }), { replay: false });
+    const story = await sink.pool.query(`SELECT last_seen FROM "${schema}".stories WHERE id = 'story-future'`);
+    expect(new Date(story.rows[0].last_seen).toISOString()).toBe('2024-05-02T10:00:00.000Z');
+  });
+
   it('fails a write with a retryable error while the database is unreachable', async () => {
     const down = createPostgresSink({ url: 'postgres://postgres@127.0.0.1:1/test', schema });
     await expect(down.write(storedArticle('pg4'), { replay: false })).rejects.toThrow();

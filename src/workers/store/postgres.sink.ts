@@ -1,6 +1,7 @@
 // PostgreSQL sink: one row per article, upserted, so a replay changes nothing. The feed and the
 // story are upserted in the same transaction; a story's article count is recounted, not
 // incremented, so it stays right under replays. Migrations run once at start (see migrations).
+import { clusterTime } from '../classify/story-cluster.js';
 import pg from 'pg';
 import type { StoredArticle } from '../../shared/types.js';
 import type { Sink } from '../context.js';
@@ -55,7 +56,9 @@ export function createPostgresSink(opts: PostgresSinkOptions): PostgresSink {
       const client = await guardedClient(pool);
       try {
         await inTransaction(client, async () => {
-          const seen = article.published ?? article.times.discovered;
+          // The time the story index clustered it at: a page dated 2099 must not pin its story to
+          // the top of every "latest stories" query.
+          const seen = clusterTime(article.published, article.times.discovered);
           await client.query(
             `INSERT INTO ${s}.feeds (url, name) VALUES ($1, $2)
              ON CONFLICT (url) DO UPDATE SET name = coalesce(EXCLUDED.name, feeds.name), last_seen = now()`,

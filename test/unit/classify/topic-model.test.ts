@@ -60,7 +60,11 @@ describe('topic model', () => {
     for (const text of ['The team scored a late goal', 'Shares rallied after the merger', 'The club reported higher profits']) {
       const mean = (logit(a, text) + logit(b, text)) / 2;
       expect(Math.abs(logit(a, text) - logit(b, text))).toBeGreaterThan(0.05);
-      expect(Math.abs(logit(both, text) - mean)).toBeLessThan(0.03 * Math.abs(mean) + 0.01);
+      const tolerance = 0.03 * Math.abs(mean) + 0.01;
+      expect(Math.abs(logit(both, text) - mean)).toBeLessThan(tolerance);
+      // Neither run alone: the average sits between them, away from both.
+      expect(Math.abs(logit(both, text) - logit(a, text))).toBeGreaterThan(tolerance);
+      expect(Math.abs(logit(both, text) - logit(b, text))).toBeGreaterThan(tolerance);
     }
     expect(() => trainTopicModel(rows, { ...base, seeds: 0 })).toThrow(/seeds must be a positive integer/);
   });
