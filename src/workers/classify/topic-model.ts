@@ -41,7 +41,7 @@ export interface TrainOptions extends Partial<FeatureConfig> {
    * seed + 1, ...), whose weights are averaged into one model of the same size. Averaging
    * removes some of the run-to-run noise of SGD; training takes that many times longer (default 1).
    */
-  seeds?: number;
+  runs?: number;
   /** 'logreg' (default) or 'nb' (multinomial naive Bayes on the same features, a baseline). */
   algorithm?: 'logreg' | 'nb';
   /**
@@ -270,8 +270,8 @@ export function trainTopicModel(rows: readonly TopicRow[], opts: TrainOptions = 
   const bias = new Float64Array(K);
   if (algorithm === 'nb') trainNb(X, y, K, W, bias);
   else {
-    const runs = opts.seeds ?? 1;
-    if (!(Number.isInteger(runs) && runs >= 1)) throw new RangeError(`seeds must be a positive integer, got ${runs}`);
+    const runs = opts.runs ?? 1;
+    if (!(Number.isInteger(runs) && runs >= 1)) throw new RangeError(`runs must be a positive integer, got ${runs}`);
     if (runs === 1) trainLogreg(X, y, sw, K, W, bias, opts);
     else {
       const Wr = new Float32Array(B * K);

@@ -46,7 +46,7 @@ describe('topic model', () => {
     expect(predictTopics(copy, text)).toEqual(predictTopics(model, text));
   });
 
-  it('averages the weights of several SGD runs when asked (seeds)', () => {
+  it('averages the weights of several SGD runs when asked (runs)', () => {
     // One epoch, so that each run's shuffle leaves its mark on the weights.
     const base = { hashBits: 12, minDf: 1, epochs: 1 };
     const logit = (m: ReturnType<typeof trainTopicModel>, text: string) => {
@@ -55,8 +55,8 @@ describe('topic model', () => {
     };
     const a = trainTopicModel(rows, { ...base, seed: 42 });
     const b = trainTopicModel(rows, { ...base, seed: 43 });
-    const both = trainTopicModel(rows, { ...base, seed: 42, seeds: 2 });
-    expect(trainTopicModel(rows, { ...base, seed: 42, seeds: 1 }).weights).toBe(a.weights);
+    const both = trainTopicModel(rows, { ...base, seed: 42, runs: 2 });
+    expect(trainTopicModel(rows, { ...base, seed: 42, runs: 1 }).weights).toBe(a.weights);
     for (const text of ['The team scored a late goal', 'Shares rallied after the merger', 'The club reported higher profits']) {
       const mean = (logit(a, text) + logit(b, text)) / 2;
       expect(Math.abs(logit(a, text) - logit(b, text))).toBeGreaterThan(0.05);
@@ -66,7 +66,7 @@ describe('topic model', () => {
       expect(Math.abs(logit(both, text) - logit(a, text))).toBeGreaterThan(tolerance);
       expect(Math.abs(logit(both, text) - logit(b, text))).toBeGreaterThan(tolerance);
     }
-    expect(() => trainTopicModel(rows, { ...base, seeds: 0 })).toThrow(/seeds must be a positive integer/);
+    expect(() => trainTopicModel(rows, { ...base, runs: 0 })).toThrow(/runs must be a positive integer/);
   });
 
   it('refuses to train on a single label', () => {
