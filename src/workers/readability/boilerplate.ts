@@ -36,7 +36,8 @@ const TEXT_BLOCK_TOKENS = new Set([
 ]);
 const TEXT_BLOCKS = new Set(['p', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'blockquote', 'pre']);
 const ROLES = new Set(['complementary', 'navigation', 'banner', 'contentinfo', 'dialog', 'search', 'menu', 'toolbar']);
-const TAGS = new Set(['nav', 'aside', 'form', 'dialog', 'menu', 'footer', 'button', 'input', 'select', 'textarea']);
+// A figure's caption describes a picture newsflow does not keep: like its credit, not article text.
+const TAGS = new Set(['nav', 'aside', 'form', 'dialog', 'menu', 'footer', 'button', 'input', 'select', 'textarea', 'figcaption']);
 
 export function signatureTokens(el: Element): string[] {
   const raw = [el.getAttribute('class'), el.id, el.getAttribute('itemprop'), el.getAttribute('aria-label')];
@@ -56,13 +57,11 @@ export function structuralReason(el: Element): string | null {
   const role = el.getAttribute('role');
   if (role && ROLES.has(role)) return `role:${role}`;
   const tokens = signatureTokens(el);
-  // A figure's own caption describes the article's picture; only its credit goes.
-  const inCaption = () => closestWhere(el, (e) => e.localName === 'figcaption') !== null;
   const textBlock = TEXT_BLOCKS.has(tag);
   for (let i = 0; i < tokens.length; i++) {
     const t = tokens[i]!;
     if (textBlock && !TEXT_BLOCK_TOKENS.has(t) && !TEXT_BLOCK_TOKENS.has(t + (tokens[i + 1] ?? ''))) continue;
-    if (TOKENS.has(t) && !(t.startsWith('caption') && inCaption())) return `token:${t}`;
+    if (TOKENS.has(t)) return `token:${t}`;
     const pair = t + (tokens[i + 1] ?? '');
     if (PAIRS.has(pair)) return `token:${pair}`;
     if (t === 'author' && AUTHOR_BOX.has(tokens[i + 1] ?? '')) return 'token:author-box';
@@ -83,6 +82,10 @@ export function removeStructuralBoilerplate(root: Element, maxShare = 0.4): stri
   const total = textLength(root);
   const anyKept = hasKeptInside(root);
   const removed: string[] = [];
+  // A gallery tells its story in captions: when they hold most of the text, they are the article.
+  let captionText = 0;
+  for (const c of descendants(root, 'figcaption')) captionText += textLength(c);
+  const captionsAreText = total > 0 && captionText > total / 2;
   const mayRemove = (el: Element): boolean => {
     if (total >= 200 && textLength(el) > total * maxShare) return false;
     // Several real paragraphs that are not a list of links: content, whatever the class says.
@@ -101,7 +104,8 @@ export function removeStructuralBoilerplate(root: Element, maxShare = 0.4): stri
         c = next;
         continue;
       }
-      const reason = structuralReason(c);
+      let reason = structuralReason(c);
+      if (reason === 'tag:figcaption' && captionsAreText) reason = null;
       if (reason && !spared.has(family(reason)) && mayRemove(c)) {
         removed.push(reason);
         c.remove();

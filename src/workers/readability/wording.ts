@@ -1,6 +1,7 @@
 // Boilerplate layer 2: what a block says. Rules are general (no site names), in English, French,
-// German and Spanish, and each is bounded by block length so article prose is never judged by
-// a phrase it happens to contain. Quotes are exempt.
+// German and Spanish (with the commonest Polish, Portuguese and Italian labels), and each is
+// bounded by block length so article prose is never judged by a phrase it happens to contain.
+// Quotes are exempt.
 import type { Block } from './blocks.js';
 
 interface Rule {
@@ -10,6 +11,15 @@ interface Rule {
   /** The rule does not apply when this matches too. */
   unless?: RegExp;
 }
+
+// Month names (and their usual abbreviations) in English, German, French, Spanish and Polish.
+const MONTH =
+  '(?:jan(?:uary|uar|vier)?|j[äa]n(?:ner)?|feb(?:ruary|ruar)?|f[ée]vr?(?:ier)?|mar(?:ch|s|zo)?|m[äa]rz|apr(?:il)?|avr(?:il)?|abr(?:il)?|may|mai|mayo|jun(?:e|i|io)?|juin|jul(?:y|i|io)?|juil(?:let)?|aug(?:ust)?|ao[uû]t|ago(?:sto)?|sep(?:t(?:ember|iembre)?)?|sept(?:embre)?|oct(?:ober|obre)?|okt(?:ober)?|nov(?:ember|embre|iembre)?|d[eé]c(?:ember|embre)?|dez(?:ember)?|dic(?:iembre)?|stycz(?:nia|eń)|lut(?:ego|y)|marca|kwiet(?:nia|eń)|maja|czerw(?:ca|iec)|lip(?:ca|iec)|sierp(?:nia|ień)|wrze[sś](?:nia|ień)|pa[zź]dziernik(?:a)?|listopad(?:a)?|grud(?:nia|zień))\\.?';
+const CLOCK = '\\d{1,2}:\\d{2}(?:\\s*[ap]\\.?m\\.?|\\s*uhr|\\s*h)?';
+const TEXT_DATE = `(?:\\d{1,2}\\.?\\s+${MONTH}\\s+\\d{4}|${MONTH}\\s+\\d{1,2},?\\s+\\d{4}|${MONTH}\\s+\\d{4}|\\d{1,4}[./-]\\d{1,2}[./-]\\d{1,4})`;
+// What an image credit names at the end of a caption: a stock library, an agency, "public domain".
+const PICTURE_SOURCE =
+  /(?:getty\s?images|shutterstock(?:\.com)?|istock(?:photo)?|thinkstock|fotolia(?:\.com)?|stock\.adobe\.com|adobe\s?stock|unsplash|pixabay|pexels|pixelio(?:\.de)?|imago(?:\s?images)?|picture[- ]alliance|dpa|afp|ap photo|reuters|epa(?:-efe)?|efe|ansa|keystone|alamy|domena publiczna|public domain|dominio público|domaine public|gemeinfrei)\W*$/iu;
 
 const RULES: Rule[] = [
   {
@@ -25,7 +35,7 @@ const RULES: Rule[] = [
   {
     reason: 'ad-label',
     maxWords: 5,
-    re: /^\W*(?:advertisement|advertising|ad|sponsored(?: content)?|paid (?:content|post)|publicité|annonce|anzeige|werbung|publicidad|anuncio|contenido patrocinado|(?:story|article) continues below(?: advertisement)?|scroll to continue(?: with content)?)\W*$/iu,
+    re: /^\W*(?:advertisement|advertising|ad|sponsored(?: content)?|paid (?:content|post)|publicité|annonce|anzeige|werbung|publicidad|anuncio|reklama|pubblicità|contenido patrocinado|(?:story|article) continues below(?: advertisement)?|scroll to continue(?: with content)?)\W*$/iu,
   },
   {
     reason: 'credit',
@@ -46,10 +56,59 @@ const RULES: Rule[] = [
     re: /^\p{Lu}[\p{L}.'’ -]*\s?\/\s?\p{Lu}[\p{L}.'’ -]*$/u,
   },
   {
+    reason: 'credit',
+    maxWords: 30,
+    // A caption that ends with whose picture it is: "Oil pumps at dusk. Photo: TebNad/Shutterstock",
+    // "… mobilisieren. © Pferderevue", "(REUTERS/Denis Balibouse)". Never ends a sentence.
+    re: /(?:^|[\s.!?)])(?:fotos?|photos?|photograph(?:ie)?|bild(?:er)?|imagen|fotografía|image|picture|zdjęcie|fot\.|crédits? photos?|credit|bildquelle|fotoquelle)\s*:\s*(?:[^.!?:]|\.(?=\S)){2,80}$|©\s*[^.!?©]{2,60}$|\((?:quelle|source|fuente|foto|photo|bild)\s*:[^)]{2,60}\)$|\((?:reuters|afp|ap|dpa|efe|epa|ansa|getty images)\s*\/[^)]{2,40}\)$|\/\s*domena publiczna$/iu,
+    unless: /[.!?]["”»]?$/u,
+  },
+  {
+    reason: 'credit',
+    maxWords: 30,
+    // "… Quelle: jorisvo / Fotolia.com", "Bild: TebNad/Shutterstock.com": a source that is a picture library.
+    re: /(?:^|[\s.!?)])(?:quelle|source|fuente|źródło)\s*:\s*[^.!?:]{0,60}/iu,
+    unless: /^(?![\s\S]*(?:getty\s?images|shutterstock|istock|thinkstock|fotolia|stock\.adobe|adobe\s?stock|unsplash|pixabay|pexels|pixelio|imago|picture[- ]alliance)\W*(?:\.com|\.de)?\W*$)/iu,
+  },
+  {
+    reason: 'credit',
+    maxWords: 3,
+    re: PICTURE_SOURCE,
+  },
+  {
+    reason: 'read-more',
+    maxWords: 7,
+    // A label over a list of other articles, alone in its block.
+    re: /^(?:schon gelesen|zum weiterlesen|auch lesen|weiterführende links?|neueste (?:artikel|beiträge)|weitere (?:beiträge|artikel|tourentipps|news)(?: (?:zum thema|aus der kolumne|aus dieser kategorie))?|beiträge zum thema|mehr zum thema(?: auf \S+)?|lesen sie auch(?: die folgenden beiträge)?|das könnte (?:sie|dich) auch interessieren|lade weitere inhalte|mehr laden|load more|show more stories|vorschau auf den nächsten artikel|nächster artikel|vorheriger artikel|next (?:article|story|post)|previous (?:article|story|post)|article (?:suivant|précédent)|(?:artículo|nota) (?:siguiente|anterior)|czytaj (?:też|także|również|więcej)|zobacz (?:też|także|również)|dowiedz się więcej|veja também|leia (?:também|mais)|leggi (?:anche|altro)|most (?:read|popular)|meist(?:-| )?(?:gelesen|diskutiert)|les plus lus|lo más leído)\W*$/iu,
+  },
+  {
+    reason: 'read-more',
+    maxWords: 30,
+    // "Auch lesen: Diese 3 Sternzeichen …", "Czytaj też: Wyścig zbrojeń …": a link to another article.
+    re: /^(?:auch lesen|lesen sie hier|lesen sie auch|czytaj (?:też|także|również)|zobacz (?:też|także|również)|veja também|leia também|leggi anche)\s*:/iu,
+  },
+  {
+    reason: 'share',
+    maxWords: 12,
+    re: /^(?:möchten sie (?:den|diesen) artikel teilen|(?:den |diesen )?artikel (?:mit anderen )?teilen|diesen beitrag teilen|share (?:this|the) (?:article|story|post)|partager (?:cet|l['’])article|compartir (?:este|esta) (?:artículo|nota|noticia)|udostępnij)\b/iu,
+  },
+  {
+    reason: 'furniture',
+    maxWords: 10,
+    // Comment and rating widgets, login prompts, image viewers, tables of contents.
+    re: /^(?:keine kommentare|kommentar(?:e)? verfassen|kommentare (?:geschlossen|insgesamt:?\s*\d*)|sie sind (?:aktuell |derzeit )?nicht (?:eingeloggt|angemeldet)|you must be logged in to (?:post a )?comment|hier können sie den artikel bewerten|valora (?:esta|este) (?:noticia|artículo)|bild anzeigen(?: bild schließen)?|inhaltsverzeichnis|table of contents|sommaire|drukuj|loading|zurück(?: zur (?:übersicht|listenansicht|startseite))?|über (?:den autor|die autorin)|about the author|à propos de l['’]auteur|sobre el autor|o autorze)(?:\s*\([^)]*\))?\W*$/iu,
+  },
+  {
+    reason: 'timestamp',
+    maxWords: 8,
+    // "Aktualisiert am 17.01.2021.", "Publiziert: 03.04.2020, 12:35", "11 Jan 2019", "16 marca 2021".
+    re: new RegExp(`^(?:(?:updated|published|posted|aktualisiert|veröffentlicht|publiziert|veröffentlichung|erstellt|stand|mis à jour|publié|actualizado|publicado|publikacja|aktualizacja)(?:\\s+(?:am|on|le|el|at))?\\s*:?\\s*)?${TEXT_DATE}(?:,?\\s*(?:um|at|à|a las)?\\s*${CLOCK})?\\.?$`, 'iu'),
+  },
+  {
     reason: 'furniture',
     maxWords: 10,
     // Comment, rating and print widgets, and WordPress's spam-filter notice.
-    re: /^(?:(?:write|leave|post) a (?:comment|reply)|kommentar(?:e)? schreiben|laisser un commentaire|deja un comentario|\(?(?:no ratings yet|noch keine bewertungen|aucune évaluation|sin valoraciones)\)?|print (?:this )?(?:recipe|article|page)|rezept drucken|artikel drucken|imprimer (?:la recette|l['’]article)|imprimir (?:receta|artículo))\W*$|\bakismet\b/iu,
+    re: /^(?:(?:write|leave|post) a (?:comment|reply)|kommentar(?:e)? schreiben|laisser un commentaire|deja un comentario|\(?(?:no ratings yet|noch keine bewertungen|aucune évaluation|sin valoraciones)\)?(?:\s*loading)?|print (?:this )?(?:recipe|article|page)|rezept drucken|artikel drucken|imprimer (?:la recette|l['’]article)|imprimir (?:receta|artículo))\W*$|\bakismet\b/iu,
   },
   {
     reason: 'timestamp',

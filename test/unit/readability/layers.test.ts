@@ -104,6 +104,57 @@ describe('wording rules', () => {
     expect(wordingReason('WASHINGTON, March 4 (Reuters) -')).toBeNull();
   });
 
+  it('drops captions that end with their picture credit, related-article labels, widgets and timestamps, in several languages', () => {
+    const junk: [string, string][] = [
+      ['Oil pumps at dusk near Midland, Texas. Photo: TebNad/Shutterstock.com', 'credit'],
+      ['Große Beckenkreise stabilisieren, kleine mobilisieren. © Pferderevue', 'credit'],
+      ['Dmitry Muratov, periodista ruso y Premio Nobel de la Paz (REUTERS/Denis Balibouse)', 'credit'],
+      ['Erdgas und Kernkraft sind nicht nachhaltig. Quelle: jorisvo / Fotolia.com', 'credit'],
+      ['Crédits photos : Bestimage', 'credit'],
+      ['Thinkstock', 'credit'],
+      ['Schon gelesen?', 'read-more'],
+      ['Das könnte Sie auch interessieren!', 'read-more'],
+      ['Czytaj też: Wyścig zbrojeń ruszył z kopyta', 'read-more'],
+      ['Article suivant', 'read-more'],
+      ['Möchten Sie den Artikel teilen?', 'share'],
+      ['Keine Kommentare (Kommentare erscheinen erst nach unserer Freigabe)', 'furniture'],
+      ['About the author', 'furniture'],
+      ['Aktualisiert am 17.01.2021.', 'timestamp'],
+      ['Published: March 4, 2021, 10:15 am', 'timestamp'],
+      ['16 marca 2021', 'timestamp'],
+      ['Publié le 3 févr. 2022', 'timestamp'],
+    ];
+    for (const [text, reason] of junk) expect(wordingReason(text), text).toBe(reason);
+    // Prose that merely mentions a photo, a source, a month or "about the author" stays.
+    for (const text of [
+      'He showed the court a photo: a burned car.',
+      'He showed a photo: a burned car. Then he left',
+      'The unemployment rate rose to 5.1 percent. Source: Federal Statistics Office',
+      'In May 2020 the council voted to close the bridge.',
+      'The board met on 12 May 2021.',
+      'Zurück in Berlin, traf sie den Kanzler.',
+      'Anzeige gegen Unbekannt',
+      'About the author of the report, little is known.',
+      'Weitere Informationen gibt es bei der Stadtverwaltung.',
+    ]) expect(wordingReason(text), text).toBeNull();
+  });
+
+  it('drops a figure caption with the picture it describes', () => {
+    const figure = '<figure><img src="/a.jpg" alt=""><figcaption>Crowds gather outside the town hall on Monday evening.</figcaption></figure>';
+    const a = extractArticle(articlePage('en', figure), { url: URL });
+    expect(a.text).not.toContain('Crowds gather');
+    expect(a.paragraphs).toHaveLength(3);
+  });
+
+  it('keeps the captions of a gallery, whose captions are most of its text', () => {
+    const slides = prose('en').map((p, i) => `<figure><img src="/s${i}.jpg" alt=""><figcaption><p>${p}</p></figcaption></figure>`).join('');
+    const gallery = new JSDOM(`<article><h1>Ten costumes</h1><p>Ideas for the weekend.</p>${slides}</article>`).window.document.body;
+    expect(removeStructuralBoilerplate(gallery)).toEqual([]);
+    expect(gallery.querySelectorAll('figcaption')).toHaveLength(3);
+    const story = new JSDOM(`<article>${prose('en').map((p) => `<p>${p}</p>`).join('')}<figure><img src="/a.jpg" alt=""><figcaption>Crowds gather on Monday.</figcaption></figure></article>`).window.document.body;
+    expect(removeStructuralBoilerplate(story)).toEqual(['tag:figcaption']);
+  });
+
   it('removes a trailing author bio but not a paragraph about a reporter', () => {
     const bio = 'Jane Roe has worked as a staff writer at the Daily Bugle since 2019, covering transport and city hall.';
     const a = extractArticle(articlePage('en', '', { after: `<p>Jane Roe, Daily Bugle</p><p>${bio}</p>`, head: '<meta name="author" content="Jane Roe">' }), { url: URL });
