@@ -40,7 +40,7 @@ const RULES: Rule[] = [
   {
     reason: 'credit',
     maxWords: 20,
-    re: /^\(?(?:(?:image|photo|picture|video|illustration|graphic|foto|bild|fotografía|imagen|photographie)s?(?: credit| by)?|credits?|crédits?(?: photo)?|crédito|quelle)\s*[:©]|^\((?:image|photo) credit\b|^©/iu,
+    re: /^\(?(?:(?:image|photo|picture|video|illustration|graphic|foto|bild|fotografía|imagen|photographie)s?(?: credit| by)?|credits?|crédits?(?: photos?)?|crédito|quelle|beitragsbild|titelbild|headerbild|aufmacherbild|symbolbild|fot\.)\s*[:©]|^\((?:image|photo) credit\b|^photograph(?:ed)? by\b|^©/iu,
   },
   {
     reason: 'credit',
@@ -76,6 +76,31 @@ const RULES: Rule[] = [
     re: PICTURE_SOURCE,
   },
   {
+    reason: 'caption',
+    maxWords: 40,
+    // "Abbildung 4: klassische Schwachschicht.", "Figure 2: …", "Vergrößern Eine kleine runde …":
+    // a figure's caption (or an image viewer's button before it), not article text.
+    re: /^(?:(?:abbildung|abb\.|figure|fig\.|figura|grafik|grafika|rycina|schaubild)\s*\d*[a-z]?\s*:|(?:vergrößern|enlarge|agrandir|ampliar)\s+\p{Lu})/iu,
+  },
+  {
+    reason: 'label',
+    maxWords: 3,
+    // A contact, author, sources or more-information label on its own (what follows it is judged by itself).
+    re: /^(?:kontakt|contact|autoren|autorinnen|authors?|von|by|quellen(?:angaben)?|sources?|originalartikel|original article|weitere informationen|zusatzinformationen|more information|further information|plus d['’]informations|más información|release date|externer inhalt|quellen (?:ausblenden|anzeigen)|permalink|permalien)\s*:?$/iu,
+  },
+  {
+    reason: 'furniture',
+    maxWords: 30,
+    // WordPress and PHP leftovers: post footers, spam-filter notices, warnings printed into the page.
+    re: /^this entry was posted\b|\bakismet\b|^(?:warning|notice|deprecated|fatal error):.{0,200}\bon line \d+\W*$|^(?:permalink|permalien)\s+https?:\/\/\S+$/iu,
+  },
+  {
+    reason: 'cta',
+    maxWords: 40,
+    // App, channel and social prompts, comment-login prompts, appeals for support and letters.
+    re: /\bapps? for (?:ios|android|iphone)\b|straight to your phone\b|download (?:the|our) [\p{L}\d]+(?: [\p{L}\d]+)? apps?\b|\b(?:únete|join|tritt)\b.{0,60}\b(?:telegram|whatsapp)\b|\b(?:telegram|whatsapp)\b.{0,60}\b(?:únete|join|tritt)\b|(?:our|nuestro|unseren?|notre) (?:canal de |)youtube(?:[- ]kanal| channel)?\b.{0,20}[!?]|\b(?:follow|folgen sie|folge|suivez|síguenos|seguir a|segui)\b(?!-).{0,60}\b(?:facebook|twitter|instagram|youtube|telegram|tiktok|linkedin)\b.{0,30}\b(?:facebook|twitter|instagram|youtube|telegram|tiktok|linkedin)\b|(?:eingeloggt|angemeldet|logged in) (?:sein )?(?:um|to) (?:kommentare|comment)|would you consider supporting|support our work|(?:submit|send|write) (?:us )?a letter to the editor|read more letters to the editor|^(?:werden sie mitglied|hazte (?:miembro|socio)|devenez membre)\b|zapraszamy (?:też )?do subskrypcji|never miss\b.{0,40}\bsign(?:ing)? up|\bsign up here\W*$|^to (?:view|read|continue reading) the full (?:story|article),? please (?:subscribe|log in|sign in)|^pour lire la suite\b/iu,
+  },
+  {
     reason: 'read-more',
     maxWords: 7,
     // A label over a list of other articles, alone in its block.
@@ -85,7 +110,7 @@ const RULES: Rule[] = [
     reason: 'read-more',
     maxWords: 30,
     // "Auch lesen: Diese 3 Sternzeichen …", "Czytaj też: Wyścig zbrojeń …": a link to another article.
-    re: /^(?:auch lesen|lesen sie hier|lesen sie auch|czytaj (?:też|także|również)|zobacz (?:też|także|również)|veja também|leia também|leggi anche)\s*:/iu,
+    re: /^(?:auch lesen|lesen sie hier|lesen sie auch|czytaj (?:też|także|również)|zobacz (?:też|także|również)|dowiedz się więcej|veja também|leia também|leggi anche|puedes ver|podría interesarte|mira|mire)\s*:/iu,
   },
   {
     reason: 'share',
@@ -135,7 +160,7 @@ const RULES: Rule[] = [
   {
     reason: 'copyright',
     maxWords: 60,
-    re: /^(?:©|\(c\)\s|copyright\b)|all rights reserved|tous droits réservés|alle rechte vorbehalten|todos los derechos reservados|(?:may|must) not be (?:published|reproduced|redistributed|rewritten)|reproduction (?:interdite|prohibited)/iu,
+    re: /^(?:©|\(c\)\s|copyright\b)|all rights reserved|tous droits réservés|alle rechte vorbehalten|todos los derechos reservados|wszelkie prawa zastrzeżone|materiał chroniony prawem|tutti i diritti riservati|todos os direitos reservados|(?:unter|under|sous) (?:der |the |la )?(?:lizenz |licen[cs]e )?cc[- ]by\b|creative commons (?:license|licence|lizenz|attribution)|(?:may|must) not be (?:published|reproduced|redistributed|rewritten)|reproduction (?:interdite|prohibited)/iu,
   },
 ];
 

@@ -123,6 +123,14 @@ describe('wording rules', () => {
       ['Published: March 4, 2021, 10:15 am', 'timestamp'],
       ['16 marca 2021', 'timestamp'],
       ['Publié le 3 févr. 2022', 'timestamp'],
+      ['Abbildung 4: klassische Schwachschicht. Der Unterschied in der Kornform ist klar ersichtlich.', 'caption'],
+      ['Kontakt:', 'label'],
+      ['This entry was posted in Allgemein. Bookmark the permalink.', 'furniture'],
+      ['For the latest stories and breaking news updates download the Nationnews apps for iOS and Android.', 'cta'],
+      ['Puede escribirnos a nuno@esmateria.com o seguir a Materia en Facebook, Twitter, Instagram o suscribirse aquí.', 'cta'],
+      ['We want to hear what you think about this article. Submit a letter to the editor.', 'cta'],
+      ['MIRA: Madre se acerca a conocer los motivos de captura de su hijo', 'read-more'],
+      ['Dieser Text wurde veröffentlicht unter der Lizenz CC-BY-NC-ND-4.0-DE.', 'copyright'],
     ];
     for (const [text, reason] of junk) expect(wordingReason(text), text).toBe(reason);
     // Prose that merely mentions a photo, a source, a month or "about the author" stays.
@@ -136,6 +144,12 @@ describe('wording rules', () => {
       'Anzeige gegen Unbekannt',
       'About the author of the report, little is known.',
       'Weitere Informationen gibt es bei der Stadtverwaltung.',
+      'In a letter to the editor, the mayor defended the budget.',
+      'Developers could not get the new app approved by Apple.',
+      'Follow-up reports on Facebook and Twitter showed the crowd growing.',
+      'The figure rose to 4.2 percent in March.',
+      'Contact tracing resumed on Monday.',
+      'Mira Sorvino attended the premiere.',
     ]) expect(wordingReason(text), text).toBeNull();
   });
 
