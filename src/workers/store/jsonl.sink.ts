@@ -4,11 +4,10 @@
 // by the day the article was discovered, so a replay goes to the same file as the original).
 // Each line is written with a single O_APPEND write, so concurrent writers never interleave; a
 // line torn by kill -9 is cut off when the file is next opened. Exactly-once in effect: a Redis
-// set per file remembers which versions (id + content hash) were written; a replayed job (retry or
-// stalled) also scans the file, covering a crash between the write and the Redis mark. An article
-// reprocessed with changed text (fetch.reprocessChanged) is a new version and gets a new line.
-// The versions are remembered per file for the retention period (written-versions.ts), so a
-// single file written for months does not grow one Redis set without end.
+// sorted set per file remembers, for the retention period, which versions (id + content hash)
+// were written (written-versions.ts); a replayed job (retry or stalled) also scans the file,
+// covering a crash between the write and the Redis mark. An article reprocessed with changed text
+// (fetch.reprocessChanged) is a new version and gets a new line.
 import { createReadStream } from 'node:fs';
 import { mkdir, open, stat, truncate } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
@@ -35,8 +34,6 @@ export interface JsonlSinkOptions {
 export function createJsonlSink(opts: JsonlSinkOptions): Sink {
   const repaired = new Set<string>();
 
-  const written = new Map<string, WrittenVersions>();
-
   function fileFor(article: StoredArticle): string {
     if (opts.path.endsWith('.jsonl')) return opts.path;
     const day = (article.times.discovered || new Date().toISOString()).slice(0, 10);
@@ -45,19 +42,12 @@ export function createJsonlSink(opts: JsonlSinkOptions): Sink {
 
   function writtenTo(file: string): WrittenVersions {
     const name = basename(file);
-    let w = written.get(name);
-    if (!w) {
-      w = new WrittenVersions({
-        redis: opts.redis,
-        key: `${opts.writtenKey}:${name}`,
-        retentionMs: opts.retentionMs,
-        ...(opts.legacyKey ? { legacyKey: `${opts.legacyKey}:${name}` } : {}),
-      });
-      // Daily files: the set of a day long gone is not asked again.
-      if (written.size > 64) written.clear();
-      written.set(name, w);
-    }
-    return w;
+    return new WrittenVersions({
+      redis: opts.redis,
+      key: `${opts.writtenKey}:${name}`,
+      retentionMs: opts.retentionMs,
+      ...(opts.legacyKey ? { legacyKey: `${opts.legacyKey}:${name}` } : {}),
+    });
   }
 
   async function prepare(file: string): Promise<void> {
