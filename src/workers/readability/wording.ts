@@ -17,9 +17,14 @@ const MONTH =
   '(?:jan(?:uary|uar|vier)?|j[äa]n(?:ner)?|feb(?:ruary|ruar)?|f[ée]vr?(?:ier)?|mar(?:ch|s|zo)?|m[äa]rz|apr(?:il)?|avr(?:il)?|abr(?:il)?|may|mai|mayo|jun(?:e|i|io)?|juin|jul(?:y|i|io)?|juil(?:let)?|aug(?:ust)?|ao[uû]t|ago(?:sto)?|sep(?:t(?:ember|iembre)?)?|sept(?:embre)?|oct(?:ober|obre)?|okt(?:ober)?|nov(?:ember|embre|iembre)?|d[eé]c(?:ember|embre)?|dez(?:ember)?|dic(?:iembre)?|stycz(?:nia|eń)|lut(?:ego|y)|marca|kwiet(?:nia|eń)|maja|czerw(?:ca|iec)|lip(?:ca|iec)|sierp(?:nia|ień)|wrze[sś](?:nia|ień)|pa[zź]dziernik(?:a)?|listopad(?:a)?|grud(?:nia|zień))\\.?';
 const CLOCK = '\\d{1,2}:\\d{2}(?:\\s*[ap]\\.?m\\.?|\\s*uhr|\\s*h)?';
 const TEXT_DATE = `(?:\\d{1,2}\\.?\\s+${MONTH}\\s+\\d{4}|${MONTH}\\s+\\d{1,2},?\\s+\\d{4}|${MONTH}\\s+\\d{4}|\\d{1,4}[./-]\\d{1,2}[./-]\\d{1,4})`;
-// What an image credit names at the end of a caption: a stock library, an agency, "public domain".
-const PICTURE_SOURCE =
-  /(?:getty\s?images|shutterstock(?:\.com)?|istock(?:photo)?|thinkstock|fotolia(?:\.com)?|stock\.adobe\.com|adobe\s?stock|unsplash|pixabay|pexels|pixelio(?:\.de)?|imago(?:\s?images)?|picture[- ]alliance|dpa|afp|ap photo|reuters|epa(?:-efe)?|efe|ansa|keystone|alamy|domena publiczna|public domain|dominio público|domaine public|gemeinfrei)\W*$/iu;
+// Picture libraries, as credits name them (with or without their domain).
+const LIBRARY =
+  '(?:getty\\s?images|shutterstock|istock(?:photo)?|thinkstock|fotolia|stock\\.adobe|adobe\\s?stock|unsplash|pixabay|pexels|pixelio|imago(?:\\s?images)?|picture[- ]alliance)(?:\\.com|\\.de)?';
+// What an image credit names at the end of a caption: a library, an agency, "public domain".
+const PICTURE_SOURCE = new RegExp(
+  `(?:${LIBRARY}|dpa|afp|ap photo|reuters|epa(?:-efe)?|efe|ansa|keystone|alamy|domena publiczna|public domain|dominio público|domaine public|gemeinfrei)\\W*$`,
+  'iu',
+);
 
 const RULES: Rule[] = [
   {
@@ -45,8 +50,8 @@ const RULES: Rule[] = [
   {
     reason: 'credit',
     maxWords: 8,
-    re: /(?:getty images|shutterstock|istock(?:photo)?|ap photo|afp|reuters|dpa|picture alliance|epa(?:-efe)?|alamy|imago)\W*$/iu,
-    // "He spoke to Reuters." is a sentence, not a credit.
+    re: PICTURE_SOURCE,
+    // "He spoke to Reuters." is a sentence, not a credit (but a bare "Reuters." is: see below).
     unless: /[.!?]["”»]?$/u,
   },
   {
@@ -67,8 +72,7 @@ const RULES: Rule[] = [
     reason: 'credit',
     maxWords: 30,
     // "… Quelle: jorisvo / Fotolia.com", "Bild: TebNad/Shutterstock.com": a source that is a picture library.
-    re: /(?:^|[\s.!?)])(?:quelle|source|fuente|źródło)\s*:\s*[^.!?:]{0,60}/iu,
-    unless: /^(?![\s\S]*(?:getty\s?images|shutterstock|istock|thinkstock|fotolia|stock\.adobe|adobe\s?stock|unsplash|pixabay|pexels|pixelio|imago|picture[- ]alliance)\W*(?:\.com|\.de)?\W*$)/iu,
+    re: new RegExp(`(?:^|[\\s.!?)])(?:quelle|source|fuente|źródło)\\s*:.*${LIBRARY}\\W*$`, 'iu'),
   },
   {
     reason: 'credit',
