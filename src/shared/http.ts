@@ -9,7 +9,7 @@ import { pipeline } from 'node:stream/promises';
 import zlib from 'node:zlib';
 import { PermanentError, RetryableError } from './errors.js';
 import { createNetGuard, type NetGuard } from './net-guard.js';
-import { decodeBody, isBinaryContentType, looksBinary } from './content-type.js';
+import { decodeAs, detectCharset, isBinaryContentType, looksBinary, type DetectedCharset } from './content-type.js';
 import { VERSION } from './version.js';
 
 export {
@@ -57,8 +57,13 @@ export interface HttpResponse {
   lastModified: string | null;
   /** Decompressed body; empty for 304. */
   body: Buffer;
-  /** Decoded text (see decodeBody), when the body is textual rather than binary. */
-  text?: string;
+  /**
+   * Decoded text (see decodeBody), when the body is textual rather than binary. Decoded on first
+   * read: a caller that stores the bytes as they came (see `charset`) never pays for it.
+   */
+  readonly text?: string;
+  /** The body's charset (see detectCharset), when it is textual. */
+  charset?: DetectedCharset;
   /** True for a 304 answer to a conditional GET. */
   notModified?: boolean;
 }
@@ -67,6 +72,18 @@ const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 /** Longest Retry-After honoured; beyond this a server is asking for something we won't do. */
 const MAX_RETRY_AFTER_MS = 24 * 60 * 60 * 1000;
 const TLS_CERT_CODES = /^(CERT_|DEPTH_ZERO|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)|ERR_TLS_CERT)/;
+
+/** A textual response whose `text` is decoded once, when first read. */
+function textResponse(res: Omit<HttpResponse, 'text' | 'charset'>, charset: DetectedCharset): HttpResponse {
+  let text: string | undefined;
+  return {
+    ...res,
+    charset,
+    get text() {
+      return (text ??= decodeAs(res.body, charset));
+    },
+  };
+}
 
 /** Retry-After as milliseconds from `now`: delay-seconds or an HTTP-date; undefined if absent/bad. */
 export function parseRetryAfter(value: string | string[] | undefined, now = Date.now()): number | undefined {
@@ -314,8 +331,8 @@ export async function httpGet(url: string, opts: HttpGetOptions = {}): Promise<H
       } catch (err) {
         throw classifyNetworkError(err, current.href, ac.signal);
       }
-      const textual = !isBinaryContentType(common.contentType) && !looksBinary(body);
-      return { ...common, body, ...(textual ? { text: decodeBody(body, common.contentType) } : {}) };
+      if (isBinaryContentType(common.contentType) || looksBinary(body)) return { ...common, body };
+      return textResponse({ ...common, body }, detectCharset(body, common.contentType));
     }
   } finally {
     clearTimeout(timer);

@@ -68,6 +68,10 @@ describe('article.fetch (real Redis)', () => {
       '/cp1252': behave.body(cat('<html><head><meta charset="windows-1252"><title>caf', [0xe9], ' ', [0x93], 'quoted', [0x94], ' ', [0x80], '5</title></head><body>x</body></html>'), 'text/html'),
       // "ニュース" in Shift_JIS, declared in the header
       '/sjis': behave.body(cat('<html><body><p>', [0x83, 0x6a, 0x83, 0x85, 0x81, 0x5b, 0x83, 0x58], '</p></body></html>'), 'text/html; charset=Shift_JIS'),
+      // UTF-8 behind a byte-order mark, against a header that says otherwise
+      '/bom': behave.body(cat([0xef, 0xbb, 0xbf], '<html><body><p>na', [0xc3, 0xaf], 've</p></body></html>'), 'text/html; charset=iso-8859-1'),
+      // declared UTF-8 with a stray Latin-1 byte and a truncated sequence
+      '/bad-utf8': behave.body(cat('<html><body><p>caf', [0xe9], ' ok ', [0xe2, 0x82], '</p></body></html>'), 'text/html; charset=utf-8'),
       '/big': behave.huge(300_000),
       '/slow': behave.slowHeaders(5_000),
       '/report.pdf': behave.body(Buffer.from('%PDF-1.4 binary'), 'application/pdf'),
@@ -101,6 +105,13 @@ describe('article.fetch (real Redis)', () => {
   it('parks windows-1252 (declared only in <meta>) and Shift_JIS pages as correctly decoded text', async () => {
     expect((await fetchPage('/cp1252')).html).toContain('café “quoted” €5');
     expect((await fetchPage('/sjis')).html).toContain('<p>ニュース</p>');
+  });
+
+  it('parks UTF-8 pages as they came: the BOM dropped, invalid bytes read as U+FFFD downstream', async () => {
+    const bom = (await fetchPage('/bom')).html;
+    expect(bom.startsWith('<html>')).toBe(true);
+    expect(bom).toContain('<p>naïve</p>');
+    expect((await fetchPage('/bad-utf8')).html).toContain('<p>caf\uFFFD ok \uFFFD</p>');
   });
 
   it('refuses with a reason: too large, not HTML, a redirect to a private address; retries a timeout', async () => {

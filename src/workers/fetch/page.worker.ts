@@ -1,4 +1,4 @@
-// article.fetch: download one article page, refuse what is not HTML, and park the decoded body in
+// article.fetch: download one article page, refuse what is not HTML, and park the body (UTF-8) in
 // Redis (gzipped, with a TTL) for the extract stage, so job payloads stay small. The download
 // waits its turn at the host gate (per-host politeness across processes) and asks the host's
 // robots.txt first (fetch.robots). While fetch.maxPendingPages bodies wait for extraction, a page
@@ -14,7 +14,7 @@ import type { PayloadOf } from '../../queues/catalog.js';
 import type { Handler, JobContext } from '../runner.js';
 import type { PipelineDeps } from '../context.js';
 import { fetchWithConfig, hostGateFor } from './fetch-options.js';
-import { isHtmlContentType, looksBinary } from '../../shared/http.js';
+import { isHtmlContentType } from '../../shared/http.js';
 import { assertRobotsAllow } from './robots-cache.js';
 
 const gzipAsync = promisify(gzip);
@@ -83,12 +83,13 @@ export function pageFetchHandler(deps: PipelineDeps): Handler<'article.fetch'> {
     if (contentType && !isHtmlContentType(contentType)) {
       throw new PermanentError('not_html', `page is ${contentType.split(';')[0]}, not HTML: ${res.url}`);
     }
-    if (res.text === undefined || looksBinary(res.body)) {
-      throw new PermanentError('binary', `page body is binary, not HTML text: ${res.url}`);
-    }
+    if (!res.charset) throw new PermanentError('binary', `page body is binary, not HTML text: ${res.url}`);
+    // The extract stage reads the parked body as UTF-8: a UTF-8 page is parked as it came (less
+    // its BOM), without decoding it here only to encode it again; any other charset is decoded.
+    const utf8 = res.charset.charset === 'utf-8' ? res.body.subarray(res.charset.bomLength) : Buffer.from(res.text!, 'utf8');
     const bodyKey = deps.keys.body(payload.id);
     // Level 1: the body lives only until extraction, and level 6 costs about three times the CPU.
-    await deps.redis.set(bodyKey, await gzipAsync(res.text, { level: 1 }), 'EX', BODY_TTL_SECONDS);
+    await deps.redis.set(bodyKey, await gzipAsync(utf8, { level: 1 }), 'EX', BODY_TTL_SECONDS);
     ctx.log.debug({ url: payload.url, finalUrl: res.url, bytes: res.body.length }, 'page fetched');
     await ctx.enqueue([
       next('article.extract', {
