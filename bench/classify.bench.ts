@@ -3,12 +3,12 @@
 // `npm run bench:classify` (add `--quick` to skip retraining and use the shipped model only).
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { classifyArticle } from '../src/workers/classify/classify.js';
+import { classifyArticle, predictArticleTopics } from '../src/workers/classify/classify.js';
 import { extractEntities } from '../src/workers/classify/entities.js';
 import { assignStory, storyTerms, type ClusterOptions } from '../src/workers/classify/story-cluster.js';
 import { MemoryStoryIndex } from '../src/workers/classify/story-index.memory.js';
 import { TAXONOMY_TO_AG, TAXONOMY_TO_BBC } from '../src/workers/classify/taxonomy.js';
-import { predictTopics, trainTopicModel, type TopicModel } from '../src/workers/classify/topic-model.js';
+import { trainTopicModel, type TopicModel } from '../src/workers/classify/topic-model.js';
 import { DEFAULT_TRAIN_OPTIONS, defaultModelPath, loadTopicModel, topicSplit } from '../src/workers/classify/train.js';
 
 const DATA = resolve(process.env.NEWSFLOW_DATA ?? join(process.cwd(), '../shared/data'));
@@ -38,7 +38,8 @@ function scores(gold: string[], pred: (string | null)[]): { acc: number; macroF1
 
 const split = topicSplit(join(DATA, 'topics'));
 type Predict = (text: string) => string;
-const fromModel = (m: TopicModel): Predict => (t) => predictTopics(m, t)[0]!.label;
+// As the pipeline predicts: from the start of long texts (TOPIC_TEXT_CHARS).
+const fromModel = (m: TopicModel): Predict => (t) => predictArticleTopics(m, t)[0]!.label;
 const majority = (() => {
   const counts = new Map<string, number>();
   for (const r of split.train) counts.set(r.label, (counts.get(r.label) ?? 0) + 1);

@@ -491,6 +491,16 @@ function load(model: TopicModel): LoadedModel {
   return m;
 }
 
+/**
+ * The first `maxChars` characters of `text`, cut at the last whitespace before the limit (or at
+ * the limit when a single word runs past it); the whole text when it is short enough.
+ */
+export function leadingText(text: string, maxChars: number): string {
+  if (text.length <= maxChars) return text;
+  const cut = text.slice(0, maxChars + 1).search(/\s\S*$/);
+  return text.slice(0, cut > 0 ? cut : maxChars);
+}
+
 /** Every label with its probability, best first. */
 export function predictTopics(model: TopicModel, text: string): TopicPrediction[] {
   const m = load(model);

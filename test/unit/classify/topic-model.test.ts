@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { predictTopics, trainTopicModel, type TopicRow } from '../../../src/workers/classify/topic-model.js';
+import { classifyArticle, TOPIC_TEXT_CHARS } from '../../../src/workers/classify/classify.js';
+import { leadingText, predictTopics, trainTopicModel, type TopicRow } from '../../../src/workers/classify/topic-model.js';
 import { parseTopicRows } from '../../../src/workers/classify/train.js';
 
 // A toy corpus written for the test: two clearly separable topics.
@@ -80,5 +81,28 @@ describe('topic model', () => {
       { text: 'T\nb', label: 'y' },
     ]);
     expect(() => parseTopicRows('{"text":"a"}', 'f.jsonl')).toThrow('f.jsonl:1: "label" must be a non-empty string');
+  });
+
+  it('reads a long article from its start: topics come from the first TOPIC_TEXT_CHARS characters', () => {
+    // A sports report followed by a much longer business appendix: the whole text reads as business.
+    const lead = Array.from({ length: 40 }, (_, i) => sports[i % sports.length]).join('. ');
+    expect(lead.length).toBeLessThan(TOPIC_TEXT_CHARS);
+    const tail = Array.from({ length: 400 }, (_, i) => business[i % business.length]).join('. ');
+    const text = `${lead}. ${tail}`;
+    expect(predictTopics(model, text)[0]!.label).toBe('business');
+    expect(classifyArticle({ title: null, text }, { model }).topics[0]!.label).toBe('sports');
+  });
+});
+
+describe('leadingText', () => {
+  it('keeps short texts whole and cuts long ones at a word boundary', () => {
+    expect(leadingText('one two three', 100)).toBe('one two three');
+    expect(leadingText('one two three', 9)).toBe('one two');
+    expect(leadingText('one two three', 7)).toBe('one two');
+    expect(leadingText('one two\nthree four', 12)).toBe('one two');
+  });
+
+  it('cuts at the limit when one word runs past it', () => {
+    expect(leadingText('x'.repeat(50), 10)).toBe('x'.repeat(10));
   });
 });
