@@ -148,32 +148,55 @@ function* spans(text: string): Generator<string> {
   }
 }
 
+/** What one capitalised span resolves to: the same wherever it occurs in an article. */
+interface Resolved {
+  name: string;
+  type: EntityType | null;
+  titled: boolean;
+}
+
+/** Lower-cased shouty alias -> its only trusted spelling. */
+const SHOUTY_BY_KEY = new Map([...SHOUTY_ALIASES].map((a) => [a.toLowerCase(), a]));
+
+function resolveSpan(span: string): Resolved | null {
+  const norm = normaliseName(span);
+  if (!norm) return null;
+  let { name } = norm;
+  const single = !name.includes(' ');
+  if (single && (isOrdinaryWord(name) || lex(name).includes('Demonym'))) return null;
+  if (single && /^(?:I|A|The)$/.test(name)) return null;
+  const hit = lookupGazetteer(name);
+  if (hit) {
+    const bare = name.replace(/\./g, '');
+    // "WHO"/"US"/"AP" only in capitals: "Who" or "Us" opening a sentence is a word.
+    const shouty = SHOUTY_BY_KEY.get(bare.toLowerCase());
+    if (shouty !== undefined && shouty !== bare) return null;
+    name = hit.name;
+  }
+  return { name, type: hit ? hit.type : guessType(name, norm.titled), titled: norm.titled };
+}
+
 export function extractEntities(text: string, opts: EntityOptions = {}): Entity[] {
   const found = new Map<string, Candidate>();
+  // A name recurs through an article: each distinct span is resolved once.
+  const resolved = new Map<string, Resolved | null>();
   let order = 0;
   for (const span of spans(text)) {
-    const norm = normaliseName(span);
-    if (!norm) continue;
-    let { name } = norm;
-    const single = !name.includes(' ');
-    if (single && (isOrdinaryWord(name) || lex(name).includes('Demonym'))) continue;
-    if (single && /^(?:I|A|The)$/.test(name)) continue;
-    const hit = lookupGazetteer(name);
-    if (hit) {
-      const key = name.replace(/\./g, '').toLowerCase();
-      // "WHO"/"US"/"AP" only in capitals: "Who" or "Us" opening a sentence is a word.
-      if ([...SHOUTY_ALIASES].some((a) => a.toLowerCase() === key && a !== name.replace(/\./g, ''))) continue;
-      name = hit.name;
+    let r = resolved.get(span);
+    if (r === undefined) {
+      r = resolveSpan(span);
+      resolved.set(span, r);
     }
-    const type = hit ? hit.type : guessType(name, norm.titled);
+    if (!r) continue;
+    const { name, type, titled } = r;
     const key = name.toLowerCase();
     const c = found.get(key);
     if (c) {
       c.count++;
-      c.titled ||= norm.titled;
+      c.titled ||= titled;
       if (!c.type && type) c.type = type;
     } else {
-      found.set(key, { name, type, count: 1, first: order++, titled: norm.titled });
+      found.set(key, { name, type, count: 1, first: order++, titled });
     }
   }
   return mergeAndRank([...found.values()], opts.limit ?? 25);
@@ -181,12 +204,17 @@ export function extractEntities(text: string, opts: EntityOptions = {}): Entity[
 
 /** Fold short mentions into the full name they abbreviate ("Mokhber" into "Mohammad Mokhber"). */
 function mergeAndRank(cands: Candidate[], limit: number): Entity[] {
-  const people = cands.filter((c) => c.type === 'person' && c.name.includes(' '));
+  // Full names by their lower-cased last word; the first mentioned wins.
+  const byLastWord = new Map<string, Candidate>();
+  for (const c of cands) {
+    if (c.type !== 'person' || !c.name.includes(' ')) continue;
+    const last = c.name.toLowerCase().split(' ').at(-1)!;
+    if (!byLastWord.has(last)) byLastWord.set(last, c);
+  }
   const kept: Candidate[] = [];
   for (const c of cands) {
     if (!c.name.includes(' ') && c.type !== 'place' && c.type !== 'organization') {
-      const lower = c.name.toLowerCase();
-      const full = people.find((p) => p.name.toLowerCase().split(' ').at(-1) === lower);
+      const full = byLastWord.get(c.name.toLowerCase());
       if (full) {
         full.count += c.count;
         continue;
