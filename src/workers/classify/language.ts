@@ -27,15 +27,17 @@ export const ISO639_3_TO_1: Readonly<Record<string, string>> = {
 
 const ONLY = Object.keys(ISO639_3_TO_1);
 
-const SAMPLE_CHARS = 1000;
+const SAMPLE_CHARS = 500;
 
 /** Below this many letters trigram statistics are guesswork. */
 export const MIN_LANGUAGE_CHARS = 40;
 
 /** The ISO 639-1 code of the text's language, or null when it is too short or undetermined. */
 export function detectLanguage(text: string, opts: { minChars?: number } = {}): string | null {
-  // franc reads at most 2,048 characters anyway; over 537 extracted pages in 15 languages the
-  // first 1,000 gave the same answer as 4,000 every time, in two thirds of the time.
+  // franc reads at most 2,048 characters anyway, and its time grows with the sample. Over 689
+  // extracted articles in 16 languages (trafilatura-990 and fundus-dev), the first 500 and the
+  // first 1,000 characters both gave franc's 2,048-character answer on every page (300, 400,
+  // 600 and 800 each missed one to four); 500 takes 2.3 ms a page against 3.3 ms for 1,000.
   const sample = text.length > SAMPLE_CHARS ? text.slice(0, SAMPLE_CHARS) : text;
   const letters = sample.replace(/[^\p{L}]+/gu, '').length;
   if (letters < (opts.minChars ?? MIN_LANGUAGE_CHARS)) return null;
