@@ -12,10 +12,10 @@ import { otlpEndpoint, startTracing } from './shared/telemetry.js';
 import { keysFor, type Keys } from './shared/keys.js';
 import type { Logger } from './shared/logger.js';
 import { createQueues, type QueueSet } from './queues/factory.js';
-import type { QueueName, SinkName } from './queues/catalog.js';
+import { jobsOfQueue, type QueueName, type SinkName } from './queues/catalog.js';
 import { syncFeedSchedules } from './queues/schedules.js';
 import { registeredFeeds } from './queues/feeds-registry.js';
-import { startDashboard, type Dashboard } from './queues/dashboard.js';
+import type { Dashboard } from './queues/dashboard.js';
 import { createMetrics } from './queues/metrics.js';
 import { startWorker, type RunnerOptions } from './workers/runner.js';
 import { buildHandlers } from './workers/handlers.js';
@@ -98,7 +98,8 @@ export async function startPipeline(opts: PipelineOptions): Promise<Pipeline> {
     }
     opts.onSettled?.(queue, outcome, job);
   };
-  const handlers = buildHandlers(deps);
+  const served = [...roles].flatMap((role) => (role === 'dashboard' ? [] : ROLE_QUEUES[role]));
+  const handlers = await buildHandlers(deps, served.flatMap(jobsOfQueue));
   const workers: Worker[] = [];
   const concurrency: Record<QueueName, number> = {
     feed: 4,
@@ -136,6 +137,8 @@ export async function startPipeline(opts: PipelineOptions): Promise<Pipeline> {
   if (roles.has('dashboard') || metricsPort !== undefined) {
     const user = process.env.DASHBOARD_USER;
     const password = process.env.DASHBOARD_PASSWORD;
+    // Loaded here: Bull Board and the HTTP server are no weight for a worker that serves neither.
+    const { startDashboard } = await import('./queues/dashboard.js');
     dashboard = await startDashboard({
       queues,
       redis,
