@@ -57,6 +57,8 @@ export interface HttpResponse {
   lastModified: string | null;
   /** Decompressed body; empty for 304. */
   body: Buffer;
+  /** The body as received when its only Content-Encoding was gzip: `body`, compressed. */
+  gzipped?: Buffer;
   /**
    * Decoded text (see decodeBody), when the body is textual rather than binary. Decoded on first
    * read: a caller that stores the bytes as they came (see `charset`) never pays for it.
@@ -159,9 +161,19 @@ function byteCap(max: number, fail: () => Error): Transform {
   });
 }
 
-async function readBody(res: http.IncomingMessage, url: string, max: number, signal: AbortSignal): Promise<Buffer> {
+interface Body {
+  /** Decompressed. */
+  bytes: Buffer;
+  /** As received, when the only Content-Encoding was gzip. */
+  gzip?: Buffer;
+}
+
+async function readBody(res: http.IncomingMessage, url: string, max: number, signal: AbortSignal): Promise<Body> {
   const declared = Number(res.headers['content-length']);
-  if (!res.headers['content-encoding'] && Number.isFinite(declared) && declared > max) throw tooLarge(url, max);
+  const coded = decoders(res.headers['content-encoding']);
+  if (coded.length === 0 && Number.isFinite(declared) && declared > max) throw tooLarge(url, max);
+  if (coded.length === 0) return { bytes: await readPlain(res, url, max, signal) };
+  const wire: Buffer[] | null = /^\s*(x-)?gzip\s*$/i.test(String(res.headers['content-encoding'])) ? [] : null;
   const chunks: Buffer[] = [];
   const sink = new Writable({
     write(chunk: Buffer, _enc, cb) {
@@ -171,9 +183,38 @@ async function readBody(res: http.IncomingMessage, url: string, max: number, sig
   });
   // The cap applies to bytes on the wire and again after every decoder (zip bombs).
   const stages: (Readable | Transform)[] = [res, byteCap(max, () => tooLarge(url, max))];
-  for (const d of decoders(res.headers['content-encoding'])) stages.push(d, byteCap(max, () => tooLarge(url, max)));
+  if (wire) stages.push(new Transform({ transform: (chunk: Buffer, _enc, cb) => (wire.push(chunk), cb(null, chunk)) }));
+  for (const d of coded) stages.push(d, byteCap(max, () => tooLarge(url, max)));
   await pipeline([...stages, sink] as unknown as [Readable, Writable], { signal });
-  return Buffer.concat(chunks);
+  return { bytes: Buffer.concat(chunks), ...(wire ? { gzip: Buffer.concat(wire) } : {}) };
+}
+
+/** An uncompressed body, read straight off the socket (no stream stages to pay for). */
+function readPlain(res: http.IncomingMessage, url: string, max: number, signal: AbortSignal): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let seen = 0;
+    const done = (err: Error | null) => {
+      res.off('data', onData).off('end', onEnd).off('error', done).off('close', onClose);
+      signal.removeEventListener('abort', onAbort);
+      if (err) {
+        res.destroy();
+        reject(err);
+      } else resolve(Buffer.concat(chunks, seen));
+    };
+    const onData = (chunk: Buffer) => {
+      seen += chunk.length;
+      if (seen > max) return done(tooLarge(url, max));
+      chunks.push(chunk);
+    };
+    const onEnd = () => done(null);
+    // 'close' before 'end': the connection went away mid-body.
+    const onClose = () => done(Object.assign(new Error('the connection closed before the body ended'), { code: 'ERR_STREAM_PREMATURE_CLOSE' }));
+    const onAbort = () => done(signal.reason instanceof Error ? signal.reason : new Error('aborted'));
+    if (signal.aborted) return onAbort();
+    res.on('data', onData).on('end', onEnd).on('error', done).on('close', onClose);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
 }
 
 interface HopOptions {
@@ -325,14 +366,16 @@ export async function httpGet(url: string, opts: HttpGetOptions = {}): Promise<H
         res.resume();
         throw statusError(status, current.href, res.headers);
       }
-      let body: Buffer;
+      let read: Body;
       try {
-        body = await readBody(res, current.href, maxBytes, ac.signal);
+        read = await readBody(res, current.href, maxBytes, ac.signal);
       } catch (err) {
         throw classifyNetworkError(err, current.href, ac.signal);
       }
-      if (isBinaryContentType(common.contentType) || looksBinary(body)) return { ...common, body };
-      return textResponse({ ...common, body }, detectCharset(body, common.contentType));
+      const body = read.bytes;
+      const gz = read.gzip ? { gzipped: read.gzip } : {};
+      if (isBinaryContentType(common.contentType) || looksBinary(body)) return { ...common, body, ...gz };
+      return textResponse({ ...common, body, ...gz }, detectCharset(body, common.contentType));
     }
   } finally {
     clearTimeout(timer);

@@ -3,7 +3,7 @@
 // (robots.txt, non-HTML, too large, private redirect targets), and robots.txt fetched once per
 // host with its Crawl-delay applied.
 import { promisify } from 'node:util';
-import { gunzip } from 'node:zlib';
+import { gunzip, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Redis } from 'ioredis';
 import { parseConfig } from '../../src/shared/config.js';
@@ -72,6 +72,9 @@ describe('article.fetch (real Redis)', () => {
       '/bom': behave.body(cat([0xef, 0xbb, 0xbf], '<html><body><p>na', [0xc3, 0xaf], 've</p></body></html>'), 'text/html; charset=iso-8859-1'),
       // declared UTF-8 with a stray Latin-1 byte and a truncated sequence
       '/bad-utf8': behave.body(cat('<html><body><p>caf', [0xe9], ' ok ', [0xe2, 0x82], '</p></body></html>'), 'text/html; charset=utf-8'),
+      // gzip on the wire: UTF-8 is parked as received, windows-1252 decoded and re-encoded
+      '/gz-utf8': behave.compressed('<html><body><p>gzipped café</p></body></html>', 'gzip', 'text/html; charset=utf-8'),
+      '/gz-cp1252': behave.compressed(cat('<html><body><p>caf', [0xe9], ' ', [0x93], 'q', [0x94], '</p></body></html>'), 'gzip', 'text/html; charset=windows-1252'),
       '/big': behave.huge(300_000),
       '/slow': behave.slowHeaders(5_000),
       '/report.pdf': behave.body(Buffer.from('%PDF-1.4 binary'), 'application/pdf'),
@@ -105,6 +108,15 @@ describe('article.fetch (real Redis)', () => {
   it('parks windows-1252 (declared only in <meta>) and Shift_JIS pages as correctly decoded text', async () => {
     expect((await fetchPage('/cp1252')).html).toContain('café “quoted” €5');
     expect((await fetchPage('/sjis')).html).toContain('<p>ニュース</p>');
+  });
+
+  it('parks a gzipped UTF-8 page as its wire bytes and decodes a gzipped windows-1252 one', async () => {
+    const utf8 = await fetchPage('/gz-utf8');
+    expect(utf8.html).toContain('<p>gzipped café</p>');
+    const wire = gzipSync(Buffer.from('<html><body><p>gzipped café</p></body></html>'));
+    const parked = await redis.getBuffer((utf8.job!.data as PayloadOf<'article.extract'>).bodyKey);
+    expect(parked!.equals(wire)).toBe(true);
+    expect((await fetchPage('/gz-cp1252')).html).toContain('<p>café “q”</p>');
   });
 
   it('parks UTF-8 pages as they came: the BOM dropped, invalid bytes read as U+FFFD downstream', async () => {

@@ -14,7 +14,7 @@ import type { PayloadOf } from '../../queues/catalog.js';
 import type { Handler, JobContext } from '../runner.js';
 import type { PipelineDeps } from '../context.js';
 import { fetchWithConfig, hostGateFor } from './fetch-options.js';
-import { isHtmlContentType } from '../../shared/http.js';
+import { isHtmlContentType, type HttpResponse } from '../../shared/http.js';
 import { assertRobotsAllow } from './robots-cache.js';
 
 const gzipAsync = promisify(gzip);
@@ -66,6 +66,19 @@ export function backlogGate(extract: Queue, max: number): BacklogGate {
   };
 }
 
+/**
+ * The body as the extract stage reads it: UTF-8, gzipped. A UTF-8 page is parked as it came:
+ * gzipped on the wire, those very bytes; otherwise its bytes (less any BOM) compressed here.
+ * Only other charsets are decoded, to be encoded again as UTF-8.
+ */
+async function parkedBody(res: HttpResponse): Promise<Buffer> {
+  const utf8 = res.charset?.charset === 'utf-8';
+  if (utf8 && res.charset!.bomLength === 0 && res.gzipped) return res.gzipped;
+  const bytes = utf8 ? res.body.subarray(res.charset!.bomLength) : Buffer.from(res.text!, 'utf8');
+  // Level 1: the body lives only until extraction, and level 6 costs about three times the CPU.
+  return gzipAsync(bytes, { level: 1 });
+}
+
 export function pageFetchHandler(deps: PipelineDeps): Handler<'article.fetch'> {
   const now = deps.now ?? (() => new Date());
   const gate = hostGateFor(deps);
@@ -84,12 +97,8 @@ export function pageFetchHandler(deps: PipelineDeps): Handler<'article.fetch'> {
       throw new PermanentError('not_html', `page is ${contentType.split(';')[0]}, not HTML: ${res.url}`);
     }
     if (!res.charset) throw new PermanentError('binary', `page body is binary, not HTML text: ${res.url}`);
-    // The extract stage reads the parked body as UTF-8: a UTF-8 page is parked as it came (less
-    // its BOM), without decoding it here only to encode it again; any other charset is decoded.
-    const utf8 = res.charset.charset === 'utf-8' ? res.body.subarray(res.charset.bomLength) : Buffer.from(res.text!, 'utf8');
     const bodyKey = deps.keys.body(payload.id);
-    // Level 1: the body lives only until extraction, and level 6 costs about three times the CPU.
-    await deps.redis.set(bodyKey, await gzipAsync(utf8, { level: 1 }), 'EX', BODY_TTL_SECONDS);
+    await deps.redis.set(bodyKey, await parkedBody(res), 'EX', BODY_TTL_SECONDS);
     ctx.log.debug({ url: payload.url, finalUrl: res.url, bytes: res.body.length }, 'page fetched');
     await ctx.enqueue([
       next('article.extract', {

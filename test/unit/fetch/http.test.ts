@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { gunzipSync } from 'node:zlib';
 import { httpGet, parseRetryAfter, DEFAULT_USER_AGENT, type HttpGetOptions } from '../../../src/shared/http.js';
 import { createNetGuard } from '../../../src/shared/net-guard.js';
 import { PermanentError, RetryableError } from '../../../src/shared/errors.js';
@@ -118,6 +119,13 @@ describe('httpGet: timeouts and caps', () => {
     expect(err.code).toBe('aborted');
   });
 
+  it('honours an AbortSignal in the middle of a body', async () => {
+    const ac = new AbortController();
+    setTimeout(() => ac.abort(), 150);
+    const err = await failure(httpGet(srv.url('/trickle'), { ...local, signal: ac.signal }));
+    expect(err.code).toBe('aborted');
+  });
+
   it('stops reading a streamed body as soon as it passes the cap', async () => {
     const err = await failure(httpGet(srv.url('/huge'), { ...local, maxBytes: 256 * 1024 }));
     expect(err).toBeInstanceOf(PermanentError);
@@ -143,6 +151,14 @@ describe('httpGet: compression', () => {
     ['/br', 'brotli body'],
   ])('decodes %s', async (path, expected) => {
     expect((await httpGet(srv.url(path), local)).text).toBe(expected);
+  });
+
+  it('keeps the wire bytes of a gzip body (and only of gzip)', async () => {
+    const gz = await httpGet(srv.url('/gzip'), local);
+    expect(gz.gzipped).toBeInstanceOf(Buffer);
+    expect(gunzipSync(gz.gzipped!).equals(gz.body)).toBe(true);
+    expect((await httpGet(srv.url('/br'), local)).gzipped).toBeUndefined();
+    expect((await httpGet(srv.url('/echo-ua'), local)).gzipped).toBeUndefined();
   });
 
   it('applies the cap to decompressed bytes (gzip bomb)', async () => {
