@@ -72,7 +72,9 @@ export const catalog = {
   },
   'article.classify': {
     queue: 'classify',
-    schema: z.object({ id: z.string(), feed: feedRef, article: articleContentSchema, times }),
+    // Without `paragraphs`: `text` holds them, joined by blank lines, and the payload is the
+    // largest that crosses Redis. Jobs queued with them still parse (unknown keys are dropped).
+    schema: z.object({ id: z.string(), feed: feedRef, article: articleContentSchema.omit({ paragraphs: true }), times }),
     options: retried(5, 2_000),
   },
   'article.store': {

@@ -45,7 +45,7 @@ export function extractHandler(deps: PipelineDeps): Handler<'article.extract'> {
       siteRules,
       ...(knownBoilerplate?.size ? { knownBoilerplate } : {}),
     });
-    const { html: _html, fingerprints: _fp, ...rest } = article;
+    const { html: _html, fingerprints: _fp, paragraphs: _p, ...rest } = article;
     await enqueue([
       next('article.classify', {
         id: payload.id,
