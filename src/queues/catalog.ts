@@ -72,9 +72,20 @@ export const catalog = {
   },
   'article.classify': {
     queue: 'classify',
-    // Without `paragraphs`: `text` holds them, joined by blank lines, and the payload is the
-    // largest that crosses Redis. Jobs queued with them still parse (unknown keys are dropped).
-    schema: z.object({ id: z.string(), feed: feedRef, article: articleContentSchema.omit({ paragraphs: true }), times }),
+    schema: z.object({
+      id: z.string(),
+      feed: feedRef,
+      article: articleContentSchema.extend({
+        /**
+         * Deprecated, sent empty: `text` holds the paragraphs, joined by blank lines, and this
+         * is the largest payload that crosses Redis. Kept (as []) so that classify workers of
+         * the previous release, which require the field, still parse jobs during a rolling
+         * upgrade; drop it in the release after.
+         */
+        paragraphs: z.array(z.string()).optional(),
+      }),
+      times,
+    }),
     options: retried(5, 2_000),
   },
   'article.store': {

@@ -7,10 +7,30 @@ import { gunzip } from 'node:zlib';
 import { PermanentError } from '../../shared/errors.js';
 import { next } from '../../queues/factory.js';
 import type { Handler } from '../runner.js';
+import type { PayloadOf } from '../../queues/catalog.js';
+import type { ExtractedArticle } from '../../shared/types.js';
 import type { PipelineDeps } from '../context.js';
 import { SiteBoilerplate } from './site-boilerplate.js';
 
 const gunzipAsync = promisify(gunzip);
+
+/** What the classify stage gets: the article less its HTML, fingerprints and paragraphs. */
+export function classifyPayload(payload: PayloadOf<'article.extract'>, article: ExtractedArticle, extractedAt: Date): PayloadOf<'article.classify'> {
+  const { html: _html, fingerprints: _fp, paragraphs: _p, ...rest } = article;
+  return {
+    id: payload.id,
+    feed: payload.feed,
+    article: {
+      ...rest,
+      // Empty: `text` carries them (see the catalog).
+      paragraphs: [],
+      title: rest.title ?? payload.item.title,
+      published: rest.published ?? payload.item.published,
+      byline: rest.byline ?? payload.item.author,
+    },
+    times: { ...payload.times, extracted: extractedAt.toISOString() },
+  };
+}
 
 export function extractHandler(deps: PipelineDeps): Handler<'article.extract'> {
   const now = deps.now ?? (() => new Date());
@@ -45,20 +65,7 @@ export function extractHandler(deps: PipelineDeps): Handler<'article.extract'> {
       siteRules,
       ...(knownBoilerplate?.size ? { knownBoilerplate } : {}),
     });
-    const { html: _html, fingerprints: _fp, paragraphs: _p, ...rest } = article;
-    await enqueue([
-      next('article.classify', {
-        id: payload.id,
-        feed: payload.feed,
-        article: {
-          ...rest,
-          title: rest.title ?? payload.item.title,
-          published: rest.published ?? payload.item.published,
-          byline: rest.byline ?? payload.item.author,
-        },
-        times: { ...payload.times, extracted: now().toISOString() },
-      }),
-    ]);
+    await enqueue([next('article.classify', classifyPayload(payload, article, now()))]);
     await deps.redis.del(payload.bodyKey);
     // Learning is best effort: a failure here must not fail an article that is already handed on.
     if (sites && host) {

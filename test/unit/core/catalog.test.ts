@@ -2,6 +2,10 @@
 // payloads queued by an earlier release still parse (payloads change additively).
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { articleContentSchema } from '../../../src/shared/types.js';
+import { extractArticle } from '../../../src/workers/readability/extract.js';
+import { classifyPayload } from '../../../src/workers/readability/readability.worker.js';
 import { catalog, jobIdFor, jobsOfQueue, QUEUE_NAMES, type JobName } from '../../../src/queues/catalog.js';
 import { startWorker } from '../../../src/workers/runner.js';
 import { silentLogger } from '../../../src/shared/logger.js';
@@ -49,5 +53,18 @@ describe('job catalog', () => {
     expect(() => startWorker('store', {}, { connection: {} as never, queues: fake, log: silentLogger, concurrency: 1 })).toThrow(
       /no handler for article\.store: refusing to start/,
     );
+  });
+
+  it('sends classify payloads that release 1 classify workers still parse (rolling upgrades)', () => {
+    const html = '<html><head><title>T</title></head><body><article><h1>T</h1>' +
+      '<p>First paragraph of the article, long enough to be kept by the extractor as body text.</p>' +
+      '<p>Second paragraph of the article, also long enough to be kept as part of the body.</p></article></body></html>';
+    const extracted = extractArticle(html, { url: 'https://news.example/a/1' });
+    const payload = classifyPayload(catalog['article.extract'].schema.parse(v1['article.extract']), extracted, new Date());
+    expect(payload.article.paragraphs).toEqual([]);
+    expect(payload.article.text).toContain('Second paragraph');
+    expect(catalog['article.classify'].schema.safeParse(payload).success).toBe(true);
+    // Release 1 required `paragraphs`; its article schema is still the shared one.
+    expect(z.object({ article: articleContentSchema }).safeParse(payload).success).toBe(true);
   });
 });
