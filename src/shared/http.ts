@@ -208,7 +208,8 @@ function readPlain(res: http.IncomingMessage, url: string, max: number, signal: 
       chunks.push(chunk);
     };
     const onEnd = () => done(null);
-    // 'close' before 'end': the connection went away mid-body.
+    // A connection cut mid-body normally arrives as 'error' (ECONNRESET "aborted"); 'close'
+    // before 'end' without one (a destroy with no error) is the same failure.
     const onClose = () => done(Object.assign(new Error('the connection closed before the body ended'), { code: 'ERR_STREAM_PREMATURE_CLOSE' }));
     const onAbort = () => done(signal.reason instanceof Error ? signal.reason : new Error('aborted'));
     if (signal.aborted) return onAbort();

@@ -128,6 +128,24 @@ export const behave = {
       tick();
     };
   },
+  /**
+   * Like trickle, but written raw on the socket with neither Content-Length nor chunking: the
+   * body ends only when the connection closes (HTTP/1.0 style), so a client that stops reading
+   * early could mistake what it has for the whole body.
+   */
+  trickleUntilClose(intervalMs = 100): Handler {
+    return (req, res, ctx) => {
+      const socket = req.socket;
+      res.detachSocket(socket);
+      socket.write('HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\nconnection: close\r\n\r\n');
+      const tick = () => {
+        if (socket.destroyed) return;
+        socket.write('x');
+        ctx.later(intervalMs, tick);
+      };
+      tick();
+    };
+  },
   /** `bytes` bytes of text, streamed in 64 KiB chunks; optionally without Content-Length. */
   huge(bytes: number, { declareLength = false } = {}): Handler {
     return (_req, res) => {

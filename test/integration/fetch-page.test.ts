@@ -75,6 +75,9 @@ describe('article.fetch (real Redis)', () => {
       // gzip on the wire: UTF-8 is parked as received, windows-1252 decoded and re-encoded
       '/gz-utf8': behave.compressed('<html><body><p>gzipped café</p></body></html>', 'gzip', 'text/html; charset=utf-8'),
       '/gz-cp1252': behave.compressed(cat('<html><body><p>caf', [0xe9], ' ', [0x93], 'q', [0x94], '</p></body></html>'), 'gzip', 'text/html; charset=windows-1252'),
+      // gzip on the wire around a UTF-8 BOM, and around invalid UTF-8: neither is parked as received
+      '/gz-bom': behave.compressed(cat([0xef, 0xbb, 0xbf], '<html><body><p>bom caf', [0xc3, 0xa9], '</p></body></html>'), 'gzip', 'text/html; charset=utf-8'),
+      '/gz-bad-utf8': behave.compressed(cat('<html><body><p>caf', [0xe9], '!</p></body></html>'), 'gzip', 'text/html; charset=utf-8'),
       '/big': behave.huge(300_000),
       '/slow': behave.slowHeaders(5_000),
       '/report.pdf': behave.body(Buffer.from('%PDF-1.4 binary'), 'application/pdf'),
@@ -117,6 +120,10 @@ describe('article.fetch (real Redis)', () => {
     const parked = await redis.getBuffer((utf8.job!.data as PayloadOf<'article.extract'>).bodyKey);
     expect(parked!.equals(wire)).toBe(true);
     expect((await fetchPage('/gz-cp1252')).html).toContain('<p>café “q”</p>');
+    const bom = (await fetchPage('/gz-bom')).html;
+    expect(bom.startsWith('<html>')).toBe(true);
+    expect(bom).toContain('<p>bom café</p>');
+    expect((await fetchPage('/gz-bad-utf8')).html).toContain('<p>caf\uFFFD!</p>');
   });
 
   it('parks UTF-8 pages as they came: the BOM dropped, invalid bytes read as U+FFFD downstream', async () => {

@@ -23,6 +23,7 @@ beforeAll(async () => {
     '/ok': behave.body('hello', 'text/plain; charset=utf-8', { etag: '"abc"' }),
     '/slow-headers': behave.slowHeaders(3_000),
     '/trickle': behave.trickle(50),
+    '/trickle-until-close': behave.trickleUntilClose(50),
     '/huge': behave.huge(3 * 1024 * 1024),
     '/huge-declared': behave.huge(3 * 1024 * 1024, { declareLength: true }),
     '/gzip': behave.compressed('gzipped body', 'gzip'),
@@ -119,11 +120,17 @@ describe('httpGet: timeouts and caps', () => {
     expect(err.code).toBe('aborted');
   });
 
-  it('honours an AbortSignal in the middle of a body', async () => {
+  it.each(['/trickle', '/trickle-until-close'])('honours an AbortSignal in the middle of a body (%s)', async (path) => {
     const ac = new AbortController();
     setTimeout(() => ac.abort(), 150);
-    const err = await failure(httpGet(srv.url('/trickle'), { ...local, signal: ac.signal }));
+    const err = await failure(httpGet(srv.url(path), { ...local, signal: ac.signal }));
     expect(err.code).toBe('aborted');
+  });
+
+  it('times out a body that ends only when the connection closes, rather than keeping what came', async () => {
+    const err = await failure(httpGet(srv.url('/trickle-until-close'), { ...local, timeoutMs: 300 }));
+    expect(err).toBeInstanceOf(RetryableError);
+    expect(err.code).toBe('timeout');
   });
 
   it('stops reading a streamed body as soon as it passes the cap', async () => {
