@@ -109,22 +109,19 @@ export async function startPipeline(opts: PipelineOptions): Promise<Pipeline> {
     classify: config.classify.concurrency,
     store: 8,
   };
-  for (const role of roles) {
-    if (role === 'dashboard') continue;
-    for (const queue of ROLE_QUEUES[role]) {
-      workers.push(
-        startWorker(queue, handlers, {
-          connection,
-          queues,
-          log,
-          concurrency: concurrency[queue],
-          onSettled,
-          telemetry: tracing?.telemetry,
-          lockDuration: config.queues.lockDuration,
-          stalledInterval: config.queues.stalledInterval,
-        }),
-      );
-    }
+  for (const queue of served) {
+    workers.push(
+      startWorker(queue, handlers, {
+        connection,
+        queues,
+        log,
+        concurrency: concurrency[queue],
+        onSettled,
+        telemetry: tracing?.telemetry,
+        lockDuration: config.queues.lockDuration,
+        stalledInterval: config.queues.stalledInterval,
+      }),
+    );
   }
   if (roles.has('fetch') && (opts.schedules ?? true)) {
     await syncFeedSchedules(queues, config, log, { added: await registeredFeeds(redis, keys) });

@@ -135,13 +135,17 @@ class InflateAuto extends Transform {
   }
 }
 
-function decoders(contentEncoding: string | undefined): Transform[] {
-  const codings = (contentEncoding ?? '')
+/** The content codings a response lists, in the order applied (identity left out). */
+function contentCodings(contentEncoding: string | undefined): string[] {
+  return (contentEncoding ?? '')
     .split(',')
     .map((c) => c.trim().toLowerCase())
     .filter((c) => c !== '' && c !== 'identity');
+}
+
+function decoders(codings: readonly string[]): Transform[] {
   // Codings are listed in the order applied, so undo them from the last.
-  return codings.reverse().map((c) => {
+  return [...codings].reverse().map((c) => {
     if (c === 'gzip' || c === 'x-gzip') return zlib.createGunzip();
     if (c === 'deflate') return new InflateAuto();
     if (c === 'br') return zlib.createBrotliDecompress();
@@ -170,10 +174,11 @@ interface Body {
 
 async function readBody(res: http.IncomingMessage, url: string, max: number, signal: AbortSignal): Promise<Body> {
   const declared = Number(res.headers['content-length']);
-  const coded = decoders(res.headers['content-encoding']);
-  if (coded.length === 0 && Number.isFinite(declared) && declared > max) throw tooLarge(url, max);
-  if (coded.length === 0) return { bytes: await readPlain(res, url, max, signal) };
-  const wire: Buffer[] | null = /^\s*(x-)?gzip\s*$/i.test(String(res.headers['content-encoding'])) ? [] : null;
+  const codings = contentCodings(res.headers['content-encoding']);
+  if (codings.length === 0 && Number.isFinite(declared) && declared > max) throw tooLarge(url, max);
+  if (codings.length === 0) return { bytes: await readPlain(res, url, max, signal) };
+  const coded = decoders(codings);
+  const wire: Buffer[] | null = codings.length === 1 && (codings[0] === 'gzip' || codings[0] === 'x-gzip') ? [] : null;
   const chunks: Buffer[] = [];
   const sink = new Writable({
     write(chunk: Buffer, _enc, cb) {
