@@ -5,7 +5,8 @@ import type { Redis } from 'ioredis';
 import { parseConfig } from '../../src/shared/config.js';
 import { feedId, keysFor } from '../../src/shared/keys.js';
 import { silentLogger } from '../../src/shared/logger.js';
-import { createQueues, enqueue, type QueueSet } from '../../src/queues/factory.js';
+import { createQueues, enqueue, next, type QueueSet } from '../../src/queues/factory.js';
+import { startWorker } from '../../src/workers/runner.js';
 import { feedPollHandler } from '../../src/workers/fetch/feed.worker.js';
 import type { PipelineDeps } from '../../src/workers/context.js';
 import type { JobContext } from '../../src/workers/runner.js';
@@ -110,5 +111,26 @@ describe('feed.poll (real Redis)', () => {
     const state = await redis.hgetall(deps.keys.feedState(feedId(url)));
     expect(Number(state.failures)).toBe(1);
     expect(state.lastError).toBeTruthy();
+  });
+
+  it('a poll that finds the feed locked by a poller killed mid-poll retries when the lock runs out', async () => {
+    const base = server.baseUrl;
+    const url = server.url('/orphaned.xml');
+    server.route('/orphaned.xml', behave.body(rss([{ title: 'Kept', link: `${base}/orphan/1`, guid: 'o1' }], `${base}/`), 'application/rss+xml'));
+    // The lock of a process that died while polling: nobody will release it.
+    await redis.set(keysFor(prefix).feedLock(feedId(url)), 'dead-process', 'PX', 1_500);
+    const connection = testRedis();
+    const worker = startWorker('feed', { 'feed.poll': feedPollHandler(deps) }, { connection, queues, log: silentLogger, concurrency: 1 });
+    try {
+      await enqueue(queues, [next('feed.poll', { feedUrl: url, name: null })]);
+      await new Promise((r) => setTimeout(r, 800));
+      expect(await pageJobs()).not.toContain(`${base}/orphan/1`);
+      const deadline = Date.now() + 10_000;
+      while (!(await pageJobs()).includes(`${base}/orphan/1`) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      expect(await pageJobs()).toContain(`${base}/orphan/1`);
+    } finally {
+      await worker.close();
+      connection.disconnect();
+    }
   });
 });

@@ -7,7 +7,9 @@
 // (`nextPoll` in the feed's state) returns at once without a request. After a success nextPoll
 // is the adaptive interval (poll-schedule.ts) with jitter, never sooner than the server's ttl /
 // max-age / Expires; after a failure it backs off exponentially up to fetch.maxBackoff. One
-// process polls a feed at a time (a short lock), and requests wait their turn at the host gate.
+// process polls a feed at a time (a short lock; a job that finds it held retries once it runs
+// out, so a poller killed mid-poll delays its feed, never skips it), and requests wait their
+// turn at the host gate.
 import { randomBytes } from 'node:crypto';
 import { DelayedError } from 'bullmq';
 import { errorMessage, PermanentError, RetryableError } from '../../shared/errors.js';
@@ -54,6 +56,14 @@ export function feedPollHandler(deps: PipelineDeps): Handler<'feed.poll'> {
     const lockKey = keys.feedLock(fid);
     const token = randomBytes(8).toString('hex');
     if (!(await redis.set(lockKey, token, 'PX', 3 * config.network.timeout + 10_000, 'NX'))) {
+      // The holder may be a live poll or a process killed mid-poll, whose items were never
+      // queued. Inside a worker, come back when its lock has run out: by then a live poll has
+      // set nextPoll (and this job returns as not due), and a dead one's feed gets polled.
+      if (ctx.token) {
+        const left = Math.max(0, await redis.pttl(lockKey));
+        await ctx.job.moveToDelayed(Date.now() + left + 250, ctx.token);
+        throw new DelayedError(`feed is being polled by another job: retrying in ${left + 250} ms`);
+      }
       log.debug({ feedUrl }, 'feed is being polled by another job: skipped');
       return;
     }
