@@ -1,12 +1,16 @@
-// `npm run bench:extract`: newsflow's extractor against plain Readability.js on jsdom (the
-// baseline, same run, same pages) over ../shared/data/extraction: fundus-dev shingle P/R/F1,
-// trafilatura-990 snippet P/R/F1, ms per page, and pool throughput on all cores vs one thread,
-// beside how far plain arithmetic and allocation-heavy loops scale on the same machine.
-// Options: --limit N (first N trafilatura pages), --no-baseline, --no-pool.
+// `npm run bench:extract`: newsflow's extractor, on jsdom (the default) and on linkedom
+// (`extract.dom`), against plain Readability.js on jsdom (the baseline, same run, same pages) over
+// ../shared/data/extraction: fundus-dev shingle P/R/F1, trafilatura-990 snippet P/R/F1, ms per
+// page, pages whose output differs between the two DOMs, and pool throughput on all cores vs one
+// thread for each DOM, beside how far plain arithmetic and allocation-heavy loops scale on the
+// same machine. Options: --limit N (first N trafilatura pages), --no-baseline, --no-linkedom,
+// --no-pool.
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { Readability } from '@mozilla/readability';
 import { JSDOM, VirtualConsole } from 'jsdom';
+import type { ExtractDom } from '../src/shared/config.js';
+import type { ExtractedArticle } from '../src/shared/types.js';
 import { extractArticle } from '../src/workers/readability/extract.js';
 import { createExtractPool } from '../src/workers/readability/extract.pool.js';
 import { dataDir, hasExtractionData, loadFundus, loadTrafilatura } from './datasets.js';
@@ -14,12 +18,18 @@ import { type Prf, aggregateShingles, aggregateSnippets, scoreFundusPage, snippe
 
 type Extract = (html: string, url: string) => string;
 
-const newsflow: Extract = (html, url) => {
+/** Each DOM's last article (or error), to count pages where the two disagree. */
+const lastOutput = new Map<ExtractDom, string>();
+const newsflowOn = (dom: ExtractDom): Extract => (html, url) => {
+  let article: ExtractedArticle | null = null;
   try {
-    return extractArticle(html, { url }).text;
-  } catch {
+    article = extractArticle(html, { url, dom });
+  } catch (err) {
+    lastOutput.set(dom, `error: ${(err as Error).message}`);
     return '';
   }
+  lastOutput.set(dom, JSON.stringify(article));
+  return article.text;
 };
 
 const readabilityJs: Extract = (html, url) => {
@@ -69,8 +79,14 @@ async function main(): Promise<void> {
   const traf = loadTrafilatura().slice(0, limit);
   console.log(`pages: fundus-dev ${fundus.length}, trafilatura-990 ${traf.length}; cores ${availableParallelism()}`);
 
-  const extractors: [string, Extract][] = [['newsflow', newsflow]];
+  const extractors: [string, Extract][] = [['newsflow', newsflowOn('jsdom')]];
+  const withLinkedom = !flag('--no-linkedom');
+  if (withLinkedom) extractors.push(['linkedom', newsflowOn('linkedom')]);
   if (!flag('--no-baseline')) extractors.push(['readability.js', readabilityJs]);
+  const differing: string[] = [];
+  const compareDoms = (page: Page) => {
+    if (withLinkedom && lastOutput.get('jsdom') !== lastOutput.get('linkedom')) differing.push(page.url);
+  };
   // Warm the JIT for both before timing anything.
   for (const p of fundus.slice(0, 3)) for (const [, fn] of extractors) fn(p.html, p.url);
 
@@ -88,11 +104,13 @@ async function main(): Promise<void> {
   const fundusScores = new Map(extractors.map(([n]) => [n, [] as ReturnType<typeof scoreFundusPage>[]]));
   for (const p of fundus) {
     for (const [n, text] of timed(p)) fundusScores.get(n)!.push(scoreFundusPage(p.body, text));
+    compareDoms(p);
     await tick();
   }
   const snippetScores = new Map(extractors.map(([n]) => [n, [] as ReturnType<typeof snippetCounts>[]]));
   for (const [i, p] of traf.entries()) {
     for (const [n, text] of timed(p)) snippetScores.get(n)!.push(snippetCounts(text, p.with, p.without));
+    compareDoms(p);
     if ((i + 1) % 100 === 0) process.stderr.write(`  ${i + 1}/${traf.length} trafilatura pages\n`);
     await tick();
   }
@@ -101,7 +119,17 @@ async function main(): Promise<void> {
     run.snippets = aggregateSnippets(snippetScores.get(n)!);
   }
   report(runs);
-  if (!flag('--no-pool')) await throughput([...fundus, ...traf.slice(0, 160)]);
+  if (withLinkedom) {
+    const total = fundus.length + traf.length;
+    console.log(`\npages whose article (every field) differs between jsdom and linkedom: ${differing.length} of ${total}`);
+    for (const url of differing.slice(0, 10)) console.log(`  ${url}`);
+  }
+  if (!flag('--no-pool')) {
+    const pages = [...fundus, ...traf.slice(0, 160)];
+    await throughput(pages, 'jsdom');
+    if (withLinkedom) await throughput(pages, 'linkedom');
+    await calibration();
+  }
 }
 
 function zero(): Prf {
@@ -110,6 +138,7 @@ function zero(): Prf {
 
 function report(runs: Map<string, Run>): void {
   const nf = runs.get('newsflow')!;
+  const light = runs.get('linkedom');
   const base = runs.get('readability.js');
   const rows: [string, (r: Run) => number, (x: number) => string][] = [
     ['fundus-dev shingle precision', (r) => r.fundus.precision, f3],
@@ -121,18 +150,25 @@ function report(runs: Map<string, Run>): void {
     ['median ms/page (all pages)', (r) => quantile(r.ms, 0.5), f1],
     ['p95 ms/page (all pages)', (r) => quantile(r.ms, 0.95), f1],
   ];
-  console.log(`\n${'metric'.padEnd(36)}${'newsflow'.padStart(10)}${base ? 'readability.js'.padStart(16) + 'ratio'.padStart(8) : ''}`);
+  const columns: [string, Run][] = [['newsflow', nf]];
+  if (light) columns.push(['on linkedom', light]);
+  if (base) columns.push(['readability.js', base]);
+  const head = columns.map(([n]) => n.padStart(16)).join('') + (base ? ['ratio', ...(light ? ['linkedom ratio'] : [])].map((n) => n.padStart(16)).join('') : '');
+  console.log(`\n${'metric'.padEnd(36)}${head}`);
   for (const [label, get, fmt] of rows) {
-    const a = get(nf);
-    const line = `${label.padEnd(36)}${fmt(a).padStart(10)}`;
-    console.log(base ? `${line}${fmt(get(base)).padStart(16)}${(a / get(base)).toFixed(2).padStart(8)}` : line);
+    let line = label.padEnd(36) + columns.map(([, r]) => fmt(get(r)).padStart(16)).join('');
+    if (base) {
+      line += (get(nf) / get(base)).toFixed(2).padStart(16);
+      if (light) line += (get(light) / get(base)).toFixed(2).padStart(16);
+    }
+    console.log(line);
   }
 }
 
-async function throughput(pages: Page[]): Promise<void> {
+async function throughput(pages: Page[], dom: ExtractDom): Promise<void> {
   const cores = availableParallelism();
   const rate = async (threads: number): Promise<number> => {
-    const pool = createExtractPool({ threads, timeoutMs: 60_000 });
+    const pool = createExtractPool({ threads, timeoutMs: 60_000, dom });
     try {
       // Start the threads and warm them before the clock runs.
       await Promise.all(pages.slice(0, threads * 2).map((p) => pool.extract(p.html, { url: p.url }).catch(() => null)));
@@ -145,7 +181,11 @@ async function throughput(pages: Page[]): Promise<void> {
   };
   const one = await rate(1);
   const all = await rate(cores);
-  console.log(`\npool throughput over ${pages.length} pages: 1 thread ${f1(one)} pages/s, ${cores} threads ${f1(all)} pages/s, ratio ${(all / one).toFixed(2)}`);
+  console.log(`\npool throughput on ${dom} over ${pages.length} pages: 1 thread ${f1(one)} pages/s, ${cores} threads ${f1(all)} pages/s, ratio ${(all / one).toFixed(2)}`);
+}
+
+async function calibration(): Promise<void> {
+  const cores = availableParallelism();
   const cpu = await calibrate(CPU_LOOP, cores);
   const alloc = await calibrate(ALLOC_LOOP, cores);
   console.log(`machine calibration, same work per thread, ${cores} threads vs 1: arithmetic loop ${cpu.toFixed(2)}x, allocation-heavy loop ${alloc.toFixed(2)}x`);

@@ -7,6 +7,7 @@
 //   npm run bench:pipeline -- --n 5000
 //   npm run bench:pipeline -- --soak       # 20,000 articles published live, memory sampled every 10 s
 //   npm run bench:pipeline -- --rate 12    # publish live at 12 articles/s instead of all at once
+//   npm run bench:pipeline -- --dom linkedom  # extract.dom for the pipeline and the bound
 //
 // By default every article is in its feed from the start: the pipeline runs flat out, and its
 // rate is compared with the bound. Its pages are then built before the clock starts and served
@@ -36,6 +37,7 @@ import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
+import { EXTRACT_DOMS } from '../src/shared/config.js';
 import { ensureRedis } from '../src/shared/redis-server.js';
 import { packagePath } from '../src/shared/paths.js';
 import { createExtractPool } from '../src/workers/readability/extract.pool.js';
@@ -54,8 +56,12 @@ const { values: args } = parseArgs({
     timeout: { type: 'string' },
     /** Pages for the bare extraction loop (a sample of the corpus is enough for a steady rate). */
     'bound-pages': { type: 'string', default: '600' },
+    /** extract.dom, for the pipeline and the bare extraction loop alike. */
+    dom: { type: 'string', default: 'jsdom' },
   },
 });
+const DOM = EXTRACT_DOMS.find((d) => d === args.dom);
+if (!DOM) throw new Error(`--dom must be one of ${EXTRACT_DOMS.join(', ')}, got ${args.dom}`);
 const N = Number(args.n ?? (args.soak ? 20_000 : 2_000));
 const RATE = args.rate !== undefined ? Number(args.rate) : args.soak ? 10 : 0;
 if (!(Number.isFinite(RATE) && RATE >= 0)) throw new Error(`--rate must be a number of articles per second, got ${args.rate}`);
@@ -244,6 +250,7 @@ async function main(): Promise<void> {
     redis: { prefix },
     feeds: corpus.feeds.map((f, i) => ({ url: `${bases[i % HOSTS]}${f.path}`, name: f.name, ...(RATE > 0 ? { interval: POLL } : {}) })),
     network: { allow: ['127.0.0.1'] },
+    extract: { dom: DOM },
     fetch: { concurrency: 16, perHost: { concurrency: 16, minInterval: 0 }, ...(args.soak ? { rememberPerFeed: 2 * FEED_WINDOW } : {}) },
     sinks: { jsonl: { path: jsonl }, ...(args.soak ? { dedupWindow: STORY_TTL } : {}) },
     // Every retention that holds per-article state, scaled from days to minutes so that it
@@ -320,7 +327,7 @@ async function main(): Promise<void> {
   const boundPages = articles.slice(0, Math.min(articles.length, Number(args['bound-pages']))).map((a) => ({ html: a.html.replaceAll('{{BASE}}', bases[0]!), url: `${bases[0]}${a.path}` }));
   const boundThreads = availableParallelism();
   const measureBound = async (): Promise<{ rate: number; ok: number }> => {
-    const pool = createExtractPool({ threads: boundThreads });
+    const pool = createExtractPool({ threads: boundThreads, dom: DOM });
     // Thread start-up and a cold JIT are not the bound: warm every thread first.
     await Promise.all(boundPages.slice(0, pool.threads * 2).map((p) => pool.extract(p.html, { url: p.url }).catch(() => null)));
     let next = 0;
@@ -420,7 +427,7 @@ async function main(): Promise<void> {
   log(`peak RSS per process: ${ROLES.map((r) => `${r} ${mb(peaks.get(r) ?? 0)} MB`).join(', ')}`);
   log(`Redis used_memory: peak ${mb(redisPeak)} MB, after draining ${mb(drained.redis)} MB`);
   if (boundBefore && boundAfter) {
-    log(`bound (bare extraction pool, ${boundThreads} threads, ${boundPages.length} pages, ${boundAfter.ok} extracted): before ${boundBefore.rate.toFixed(1)}, after ${boundAfter.rate.toFixed(1)}, mean ${boundRate.toFixed(1)} pages/s`);
+    log(`bound (bare extraction pool on ${DOM}, ${boundThreads} threads, ${boundPages.length} pages, ${boundAfter.ok} extracted): before ${boundBefore.rate.toFixed(1)}, after ${boundAfter.rate.toFixed(1)}, mean ${boundRate.toFixed(1)} pages/s`);
     log(`pipeline / bound: ${(rate / boundRate).toFixed(2)}`);
   } else {
     log(`released at ${RATE} articles/s: pipeline/bound not measured (run without --rate for it)`);

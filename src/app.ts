@@ -81,6 +81,7 @@ export async function startPipeline(opts: PipelineOptions): Promise<Pipeline> {
   if (roles.has('extract')) {
     deps.extractor = createExtractPool({
       threads: config.extract.threads || undefined,
+      dom: config.extract.dom,
       timeoutMs: config.extract.timeout,
       maxHeapMb: config.extract.heapMb,
       youngGenMb: config.extract.youngGenMb,

@@ -1,7 +1,7 @@
 // One-off commands on the same pure code as the workers, no queues: extract, classify, feed parse.
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { loadConfig, parseDuration } from '../shared/config.js';
+import { EXTRACT_DOMS, loadConfig, parseDuration } from '../shared/config.js';
 import { PermanentError } from '../shared/errors.js';
 import { decodeBody, httpGet } from '../shared/http.js';
 import { createNetGuard } from '../shared/net-guard.js';
@@ -55,12 +55,15 @@ export function registerToolCommands(program: Command): void {
     .option('--url <url>', 'the page URL, for resolving links and per-site rules (default: the source URL)')
     .option('--allow <host>', 'let a private host or CIDR be fetched (repeatable)', collect, [])
     .option('--html', 'include the sanitised article HTML')
+    .option('--dom <dom>', `the DOM to parse with: ${EXTRACT_DOMS.join(' or ')}`, 'jsdom')
     .option('--json', 'print JSON')
-    .action(async (source: string, opts: { url?: string; allow: string[]; html?: boolean; json?: boolean }) => {
+    .action(async (source: string, opts: { url?: string; allow: string[]; html?: boolean; dom: string; json?: boolean }) => {
+      const dom = EXTRACT_DOMS.find((d) => d === opts.dom);
+      if (!dom) throw new Error(`unknown DOM "${opts.dom}" (${EXTRACT_DOMS.join(' or ')})`);
       const input = await readInput(source, opts.allow);
       const url = opts.url ?? input.url ?? (source.startsWith('http') ? source : 'http://localhost/');
       const { extractArticle } = await lazy.extract();
-      const article = extractArticle(input.text, { url });
+      const article = extractArticle(input.text, { url, dom });
       const { fingerprints: _fp, html, ...rest } = article;
       // A local file has no URL of its own: say the page's canonical one rather than the placeholder.
       if (!opts.url && !input.url) rest.url = article.canonicalUrl ?? source;

@@ -44,6 +44,10 @@ const siteRulesSchema = z.object({
   keep: z.array(z.string()).default([]),
 });
 
+/** DOM implementations extraction can parse with (src/workers/readability/parse.ts). */
+export const EXTRACT_DOMS = ['jsdom', 'linkedom'] as const;
+export type ExtractDom = (typeof EXTRACT_DOMS)[number];
+
 export const configSchema = z.object({
   redis: z
     .object({
@@ -106,14 +110,16 @@ export const configSchema = z.object({
     .object({
       /** Worker threads for extraction; 0 = one per core. */
       threads: z.number().int().min(0).default(0),
+      /** The DOM pages are parsed into: jsdom, or linkedom (same output, about a third of the time per page). */
+      dom: z.enum(EXTRACT_DOMS).default('jsdom'),
       timeout: duration.default(30_000),
       concurrency: z.number().int().positive().optional(),
       /** Old-generation heap cap per extraction thread (MB): one monstrous page cannot take the process down. */
       heapMb: z.number().int().min(64).default(1024),
       /** Young-generation cap per extraction thread (MB); see extract.pool.ts. */
       youngGenMb: z.number().int().min(8).default(128),
-      /** Pages per extraction thread before the threads are replaced (bounds memory jsdom keeps). */
-      recycleAfter: z.number().int().positive().default(300),
+      /** Pages per extraction thread before the threads are replaced (bounds memory jsdom keeps); default by DOM, see extract.pool.ts. */
+      recycleAfter: z.number().int().positive().optional(),
       /** Per-site rules, keyed by host name: CSS selectors to drop or keep. */
       sites: z.record(z.string(), siteRulesSchema).default({}),
       /** Layer 4: learn each site's boilerplate from blocks repeated across its articles. */
@@ -125,7 +131,7 @@ export const configSchema = z.object({
         })
         .default({ enabled: true, minArticles: 3 }),
     })
-    .default({ threads: 0, timeout: 30_000, heapMb: 1024, youngGenMb: 128, recycleAfter: 300, sites: {}, learn: { enabled: true, minArticles: 3 } }),
+    .default({ threads: 0, dom: 'jsdom', timeout: 30_000, heapMb: 1024, youngGenMb: 128, sites: {}, learn: { enabled: true, minArticles: 3 } }),
   classify: z
     .object({
       model: z.string().optional(),

@@ -157,6 +157,11 @@ describe('newsflow CLI (real Redis)', { timeout: 90_000 }, () => {
     expect(article.title).toBe('Harbour City edge Northbridge in late derby winner');
     expect(article.text).toContain('Malik Osei heading the winner');
     expect(article.text).not.toContain('Sign up for our daily sport newsletter');
+    const light = await newsflow(['extract', page, '--url', 'https://wire.example/sport/derby', '--json', '--dom', 'linkedom']);
+    expect(JSON.parse(light.stdout)).toEqual(article);
+    const unknown = await newsflow(['extract', page, '--dom', 'happy-dom']);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain('unknown DOM "happy-dom" (jsdom or linkedom)');
     const file = join(dir, 'article.json');
     writeFileSync(file, extracted.stdout);
     const classified = JSON.parse((await newsflow(['classify', file, '--json'])).stdout);

@@ -1,12 +1,13 @@
 // Runs extractArticle on a piscina pool of worker threads so parsing never blocks the event
 // loop. Each page gets a time limit that starts when a thread picks it up (the thread says so;
 // queueing and thread start-up do not count), and a page over its limit has its thread
-// terminated; piscina starts a fresh one. Every DEFAULT_RECYCLE_AFTER_PAGES pages per thread
+// terminated; piscina starts a fresh one. Every so many pages per thread (RECYCLE_AFTER_PAGES)
 // the whole set of threads is replaced, to bound memory jsdom keeps in worker threads.
 import { availableParallelism } from 'node:os';
 import { Piscina } from 'piscina';
 import { PermanentError } from '../../shared/errors.js';
 import type { ExtractedArticle } from '../../shared/types.js';
+import type { ExtractDom } from '../../shared/config.js';
 import type { ExtractOptions } from './extract.js';
 import type { ExtractReply, ExtractTask, StartedMessage } from './extract.thread.js';
 
@@ -23,8 +24,10 @@ export interface ExtractPoolOptions {
    * marked: about 15% more pages/s on 2 threads (bench/extract.bench.ts pool figures).
    */
   youngGenMb?: number;
-  /** Pages per thread before the pool's threads are replaced (see DEFAULT_RECYCLE_AFTER_PAGES). */
+  /** Pages per thread before the pool's threads are replaced (default: RECYCLE_AFTER_PAGES for the DOM). */
   recycleAfterPages?: number;
+  /** The DOM for pages whose options do not name one (jsdom by default; see parse.ts). */
+  dom?: ExtractDom;
 }
 
 export interface ExtractPool {
@@ -39,12 +42,15 @@ export const DEFAULT_TIMEOUT_MS = 20_000;
 export const DEFAULT_HEAP_MB = 1024;
 export const DEFAULT_YOUNG_GEN_MB = 128;
 /**
- * Pages per thread before its threads are replaced. jsdom in a worker thread keeps about 1 MB per
- * page out of reach of the garbage collector (not so on the main thread; NOTES.md), which ran a
- * 1 GB thread out of heap after ~1,000 pages. A fresh generation of threads takes new pages;
- * the old one finishes its pages in flight and is destroyed.
+ * Pages per thread before its threads are replaced, by DOM. jsdom in a worker thread keeps about
+ * 1 MB per page out of reach of the garbage collector (not so on the main thread; NOTES.md),
+ * which ran a 1 GB thread out of heap after ~1,000 pages. linkedom does not (flat over 3,000
+ * pages on one thread), so its threads live longer and pay the start-up and JIT warm-up of a new
+ * thread less often; they are still replaced now and then, as a bound on anything unforeseen.
+ * A fresh generation of threads takes new pages; the old one finishes its pages in flight and is
+ * destroyed.
  */
-export const DEFAULT_RECYCLE_AFTER_PAGES = 300;
+export const RECYCLE_AFTER_PAGES: Record<ExtractDom, number> = { jsdom: 300, linkedom: 5_000 };
 
 interface Generation {
   piscina: Piscina<ExtractTask, ExtractReply>;
@@ -68,7 +74,7 @@ export function createExtractPool(options: ExtractPoolOptions = {}): ExtractPool
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const maxHeapMb = options.maxHeapMb ?? DEFAULT_HEAP_MB;
   const { filename, execArgv } = threadEntry();
-  const recycleAfter = Math.max(1, options.recycleAfterPages ?? DEFAULT_RECYCLE_AFTER_PAGES) * threads;
+  const recycleAfter = Math.max(1, options.recycleAfterPages ?? RECYCLE_AFTER_PAGES[options.dom ?? 'jsdom']) * threads;
   const started = new Map<number, () => void>();
   const spawn = (): Generation => {
     const piscina = new Piscina<ExtractTask, ExtractReply>({
@@ -123,7 +129,7 @@ export function createExtractPool(options: ExtractPoolOptions = {}): ExtractPool
     });
     try {
       gen.inFlight++;
-      const reply = await gen.piscina.run({ id, html, opts }, { signal: abort.signal }).finally(() => {
+      const reply = await gen.piscina.run({ id, html, opts: options.dom && !opts.dom ? { ...opts, dom: options.dom } : opts }, { signal: abort.signal }).finally(() => {
         gen.inFlight--;
         retireIfIdle(gen);
       });

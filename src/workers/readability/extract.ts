@@ -3,7 +3,7 @@
 // cleans Readability's pick block by block. Synchronous and CPU-bound: run it off the event
 // loop through extract.pool.ts.
 import { Readability } from '@mozilla/readability';
-import { JSDOM, VirtualConsole } from 'jsdom';
+import type { ExtractDom } from '../../shared/config.js';
 import { PermanentError } from '../../shared/errors.js';
 import type { ExtractedArticle } from '../../shared/types.js';
 import { collectBlocks } from './blocks.js';
@@ -12,6 +12,7 @@ import { KEEP_ATTR, cleanBlocks, removeStructuralBoilerplate } from './boilerpla
 import { normaliseForFingerprint } from './fingerprint.js';
 import { cleanByline, normaliseDate, normaliseLang, readMetadata } from './metadata.js';
 import { assertLooksLikeHtml, stripHeavyElements } from './prepare.js';
+import { parsePage } from './parse.js';
 import { mapPage, restoreSplitSections } from './sections.js';
 
 export { fingerprint } from './fingerprint.js';
@@ -27,6 +28,8 @@ export interface ExtractOptions {
   siteRules?: SiteRules;
   /** Fingerprints (see `fingerprint`) of blocks known to be boilerplate on this site. */
   knownBoilerplate?: ReadonlySet<string>;
+  /** The DOM to parse with (see parse.ts); jsdom unless set. */
+  dom?: ExtractDom;
 }
 
 /** Fewer words than this after cleaning is not an article. */
@@ -60,6 +63,8 @@ function applySiteRules(doc: Document, rules: SiteRules | undefined): void {
   each(rules?.keep, (el) => el.setAttribute(KEEP_ATTR, ''));
 }
 
+const ELEMENT_NODE = 1;
+const TEXT_NODE = 3;
 const KEEP_ATTRS: Record<string, readonly string[]> = { a: ['href'], img: ['src', 'alt'], td: ['colspan', 'rowspan'], th: ['colspan', 'rowspan'] };
 const DROP_ELEMENTS = new Set(['script', 'style', 'iframe', 'object', 'embed', 'form', 'input', 'button', 'select', 'textarea', 'noscript', 'template', 'svg', 'link', 'meta']);
 const EMPTIABLE = new Set(['div', 'section', 'span', 'figure', 'ul', 'ol', 'blockquote', 'p']);
@@ -69,51 +74,52 @@ function sanitise(root: Element): string {
   // Readability's result is detached from the page, so isConnected cannot tell what is gone;
   // removing a descendant of an element already removed is harmless.
   for (const el of descendants(root)) if (DROP_ELEMENTS.has(el.localName)) el.remove();
-  for (const el of [root, ...descendants(root)]) {
-    const allowed = KEEP_ATTRS[el.localName] ?? [];
-    for (const a of [...el.attributes]) {
-      const unsafeUrl = (a.name === 'href' || a.name === 'src') && !/^https?:/i.test(a.value.trim());
-      if (!allowed.includes(a.name) || unsafeUrl) el.removeAttribute(a.name);
-    }
-  }
   // Containers emptied by cleaning.
   for (const el of descendants(root).reverse()) {
     if (EMPTIABLE.has(el.localName) && !el.textContent?.trim() && !findDescendant(el, (d) => d.localName === 'img')) el.remove();
   }
-  return root.innerHTML.trim();
+  const out: string[] = [];
+  serialise(root, out);
+  return out.join('').trim();
 }
 
-/**
- * Pages are parsed by the DOMParser of a jsdom window that is reused for a bounded number of
- * pages: building a window (all its globals) costs about as much as parsing a small page.
- * DOMParser documents never run scripts or load sub-resources, and take their URL from the
- * window's document, so the window is pointed at each page's URL first (Readability resolves
- * relative links against it). The window is replaced every PAGES_PER_WINDOW pages so nothing it
- * may keep grows with uptime. The silent virtual console swallows complaints about broken markup.
- */
-const PAGES_PER_WINDOW = 32;
-let parser: { dom: JSDOM; parser: DOMParser; pages: number } | null = null;
+const VOID_ELEMENTS = new Set(['area', 'base', 'br', 'col', 'embed', 'hr', 'img', 'input', 'link', 'meta', 'source', 'track', 'wbr']);
+const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', '\u00a0': '&nbsp;' };
+// A carriage return (from `&#13;` in the page) is written as a line feed, as an HTML parser reads it.
+const escapeText = (s: string) => s.replace(/\r\n?/g, '\n').replace(/[&<>\u00a0]/g, (c) => ESCAPES[c]!);
+const escapeAttr = (s: string) => s.replace(/[&<>"\u00a0]/g, (c) => ESCAPES[c]!);
 
-function parsePage(html: string, url: string): Document {
-  if (!parser || parser.pages >= PAGES_PER_WINDOW) {
-    parser?.dom.window.close();
-    const dom = new JSDOM('', { url: 'about:blank', virtualConsole: new VirtualConsole() });
-    parser = { dom, parser: new dom.window.DOMParser(), pages: 0 };
+/**
+ * The children of `parent` as HTML, written here rather than read from `innerHTML` so the bytes
+ * are the same whichever DOM parsed the page: only the attributes KEEP_ATTRS allows, in its order,
+ * links and images only with http(s) URLs, no comments. Depth is bounded by prepare.ts.
+ */
+function serialise(parent: Node, out: string[]): void {
+  for (let n = parent.firstChild; n; n = n.nextSibling) {
+    if (n.nodeType === TEXT_NODE) {
+      out.push(escapeText((n as Text).data));
+      continue;
+    }
+    if (n.nodeType !== ELEMENT_NODE) continue;
+    const el = n as Element;
+    const name = el.localName;
+    out.push('<', name);
+    for (const attr of KEEP_ATTRS[name] ?? []) {
+      const value = el.getAttribute(attr);
+      if (value === null || ((attr === 'href' || attr === 'src') && !/^https?:/i.test(value.trim()))) continue;
+      out.push(' ', attr, '="', escapeAttr(value), '"');
+    }
+    out.push('>');
+    if (VOID_ELEMENTS.has(name)) continue;
+    serialise(el, out);
+    out.push('</', name, '>');
   }
-  try {
-    parser.dom.reconfigure({ url });
-  } catch (err) {
-    if (err instanceof TypeError) throw new PermanentError('invalid_url', `cannot use ${url} as page URL`, { cause: err });
-    throw err;
-  }
-  parser.pages++;
-  return parser.parser.parseFromString(html, 'text/html');
 }
 
 export function extractArticle(html: string, opts: ExtractOptions): ExtractedArticle {
   assertLooksLikeHtml(html);
   const prepared = stripHeavyElements(html);
-  return extractFromDocument(parsePage(prepared.html, opts.url), prepared.jsonLd, opts);
+  return extractFromDocument(parsePage(prepared.html, opts.url, opts.dom), prepared.jsonLd, opts);
 }
 
 function extractFromDocument(doc: Document, jsonLd: readonly string[], opts: ExtractOptions): ExtractedArticle {

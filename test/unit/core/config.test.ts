@@ -24,6 +24,12 @@ describe('config', () => {
     expect(config.dashboard.port).toBe(3000);
   });
 
+  it('parses with jsdom unless extract.dom names linkedom, and rejects any other DOM', () => {
+    expect(parseConfig({}, 'test', {}).extract.dom).toBe('jsdom');
+    expect(parseConfig({ extract: { dom: 'linkedom' } }, 'test', {}).extract.dom).toBe('linkedom');
+    expect(() => parseConfig({ extract: { dom: 'happy-dom' } }, 'test', {})).toThrow(/extract\.dom/);
+  });
+
   it('takes the story window and retention as durations, retention no shorter than the window', () => {
     expect(parseConfig({ stories: { window: '2m', ttl: '5m' } }, 'test', {}).stories).toEqual({ window: 120_000, ttl: 300_000 });
     expect(() => parseConfig({ stories: { window: '1d', ttl: '2h' } }, 'test', {})).toThrow(/stories\.ttl: stories\.ttl must be at least stories\.window/);

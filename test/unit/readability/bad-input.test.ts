@@ -2,7 +2,8 @@
 // markup (huge, deeply nested, broken) never hangs or crashes the extractor.
 import { describe, expect, it } from 'vitest';
 import { PermanentError } from '../../../src/shared/errors.js';
-import { extractArticle } from '../../../src/workers/readability/extract.js';
+import { EXTRACT_DOMS } from '../../../src/shared/config.js';
+import { type ExtractOptions, extractArticle as extract } from '../../../src/workers/readability/extract.js';
 import { flattenDeepNesting, stripHeavyElements } from '../../../src/workers/readability/prepare.js';
 import { URL, articlePage, prose } from './helpers.js';
 
@@ -16,7 +17,10 @@ function codeOf(fn: () => unknown): string {
   throw new Error('expected a PermanentError');
 }
 
-describe('bad input', () => {
+// Every case runs on both DOMs extraction can parse with (extract.dom).
+describe.each(EXTRACT_DOMS)('bad input on %s', (dom) => {
+  const extractArticle = (html: string, opts: ExtractOptions) => extract(html, { ...opts, dom });
+
   it('rejects empty, binary, non-HTML and content-free pages with a reason', () => {
     expect(codeOf(() => extractArticle('', { url: URL }))).toBe('empty');
     expect(codeOf(() => extractArticle('  \n\t ', { url: URL }))).toBe('empty');

@@ -54,10 +54,23 @@ describe('extract pool', () => {
     }
   }, 60_000);
 
-  it('fails a page that exhausts its thread\'s heap cap for good, and the pool keeps working', async () => {
-    const small = createExtractPool({ threads: 1, timeoutMs: 30_000, maxHeapMb: 64, youngGenMb: 8 });
+  it('parses with the DOM it was created for (extract.dom)', async () => {
+    const light = createExtractPool({ threads: 1, timeoutMs: 30_000, dom: 'linkedom' });
     try {
-      // ~300,000 elements: several hundred MB of jsdom nodes, far over a 64 MB heap.
+      // Text stranded in a table is one of the few places the two DOMs' trees differ (dom-parity.test.ts).
+      const page = articlePage('en', '<table><tr><td>cell</td></tr>stray table text<p>Paragraph inside a table</table>');
+      const got = await light.extract(page, { url: URL });
+      expect(got).toEqual(extractArticle(page, { url: URL, dom: 'linkedom' }));
+      expect(got).not.toEqual(extractArticle(page, { url: URL, dom: 'jsdom' }));
+    } finally {
+      await light.close();
+    }
+  }, 60_000);
+
+  it.each(['jsdom', 'linkedom'] as const)('fails a page that exhausts its thread\'s heap cap for good, and the pool keeps working (%s)', async (dom) => {
+    const small = createExtractPool({ threads: 1, timeoutMs: 30_000, maxHeapMb: 64, youngGenMb: 8, dom });
+    try {
+      // ~300,000 elements: several hundred MB of DOM nodes, far over a 64 MB heap.
       const huge = `<html><body><article>${'<p>word <b>bold</b> <i>it</i> <span>x</span></p>'.repeat(75_000)}</article></body></html>`;
       const err = await small.extract(huge, { url: URL }).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(PermanentError);

@@ -3,6 +3,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { EXTRACT_DOMS } from '../../../src/shared/config.js';
 import { extractArticle } from '../../../src/workers/readability/extract.js';
 import { repoRoot } from './helpers.js';
 
@@ -18,11 +19,11 @@ const squash = (s: string) => s.replace(/\s+/g, ' ').trim();
 const decode = (s: string) => s.replace(/&amp;/g, '&').replace(/&quot;/g, '"').replace(/&#39;/g, "'");
 
 for (const name of ['seed-iran-russia-theweek', 'seed-iran-russia-aggregator']) {
-  describe(name, () => {
+  describe.each(EXTRACT_DOMS)(`${name} on %s`, (dom) => {
     const dir = path.join(repoRoot, 'fixtures/pages');
     const html = readFileSync(path.join(dir, `${name}.html`), 'utf8');
     const expected = JSON.parse(readFileSync(path.join(dir, `${name}.expected.json`), 'utf8')) as Expected;
-    const article = extractArticle(html, { url: expected.url });
+    const article = extractArticle(html, { url: expected.url, dom });
 
     it('keeps every article paragraph of the seed, in order', () => {
       const got = article.paragraphs.map(squash);
