@@ -5,6 +5,7 @@
 // thread for each DOM, beside how far plain arithmetic and allocation-heavy loops scale on the
 // same machine. Options: --limit N (first N trafilatura pages), --no-baseline, --no-linkedom,
 // --no-pool.
+import { readFileSync, readdirSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { Readability } from '@mozilla/readability';
@@ -167,21 +168,63 @@ function report(runs: Map<string, Run>): void {
 
 async function throughput(pages: Page[], dom: ExtractDom): Promise<void> {
   const cores = availableParallelism();
-  const rate = async (threads: number): Promise<number> => {
+  const rate = async (threads: number): Promise<{ rate: number; cpu: string }> => {
+    const before = threadTicks();
     const pool = createExtractPool({ threads, timeoutMs: 60_000, dom });
     try {
       // Start the threads and warm them before the clock runs.
       await Promise.all(pages.slice(0, threads * 2).map((p) => pool.extract(p.html, { url: p.url }).catch(() => null)));
+      const start = threadTicks();
       const t = performance.now();
       await Promise.all(pages.map((p) => pool.extract(p.html, { url: p.url }).catch(() => null)));
-      return pages.length / ((performance.now() - t) / 1000);
+      const seconds = (performance.now() - t) / 1000;
+      return { rate: pages.length / seconds, cpu: cpuShares(before, start, threadTicks(), seconds) };
     } finally {
       await pool.close();
     }
   };
   const one = await rate(1);
   const all = await rate(cores);
-  console.log(`\npool throughput on ${dom} over ${pages.length} pages: 1 thread ${f1(one)} pages/s, ${cores} threads ${f1(all)} pages/s, ratio ${(all / one).toFixed(2)}`);
+  console.log(`\npool throughput on ${dom} over ${pages.length} pages: 1 thread ${f1(one.rate)} pages/s, ${cores} threads ${f1(all.rate)} pages/s, ratio ${(all.rate / one.rate).toFixed(2)}`);
+  if (one.cpu) console.log(`  cores busy, 1 thread: ${one.cpu}\n  cores busy, ${cores} threads: ${all.cpu}`);
+}
+
+// Where the cores go while the pool runs, from Linux's per-thread CPU counters: the extraction
+// threads themselves, the process's other threads (V8's background GC and JIT compiler threads,
+// libuv) and the main thread. With one extraction thread the background threads use the idle
+// core, which the one-thread figure then includes. Empty where /proc is not available.
+const CLOCK_TICKS = 100;
+
+function threadTicks(): Map<string, number> {
+  const out = new Map<string, number>();
+  try {
+    for (const tid of readdirSync('/proc/self/task')) {
+      try {
+        const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+        const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        out.set(tid, Number(fields[11]) + Number(fields[12]));
+      } catch {
+        // The thread ended between listing and reading.
+      }
+    }
+  } catch {
+    // Not Linux.
+  }
+  return out;
+}
+
+function cpuShares(beforePool: Map<string, number>, start: Map<string, number>, end: Map<string, number>, seconds: number): string {
+  if (end.size === 0) return '';
+  let pool = 0;
+  let background = 0;
+  let main = 0;
+  for (const [tid, ticks] of end) {
+    const used = (ticks - (start.get(tid) ?? 0)) / CLOCK_TICKS / seconds;
+    if (tid === String(process.pid)) main += used;
+    else if (beforePool.has(tid)) background += used;
+    else pool += used;
+  }
+  return `${(pool + background + main).toFixed(2)} (extraction threads ${pool.toFixed(2)}, background GC/JIT threads ${background.toFixed(2)}, main thread ${main.toFixed(2)})`;
 }
 
 async function calibration(): Promise<void> {
