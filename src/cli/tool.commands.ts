@@ -1,7 +1,7 @@
 // One-off commands on the same pure code as the workers, no queues: extract, classify, feed parse.
 import { readFile } from 'node:fs/promises';
-import type { Command } from 'commander';
-import { EXTRACT_DOMS, loadConfig, parseDuration } from '../shared/config.js';
+import { type Command, Option } from 'commander';
+import { EXTRACT_DOMS, type ExtractDom, loadConfig, parseDuration } from '../shared/config.js';
 import { PermanentError } from '../shared/errors.js';
 import { decodeBody, httpGet } from '../shared/http.js';
 import { createNetGuard } from '../shared/net-guard.js';
@@ -55,11 +55,10 @@ export function registerToolCommands(program: Command): void {
     .option('--url <url>', 'the page URL, for resolving links and per-site rules (default: the source URL)')
     .option('--allow <host>', 'let a private host or CIDR be fetched (repeatable)', collect, [])
     .option('--html', 'include the sanitised article HTML')
-    .option('--dom <dom>', `the DOM to parse with: ${EXTRACT_DOMS.join(' or ')}`, 'jsdom')
+    .addOption(new Option('--dom <dom>', 'the DOM to parse with (not read from the config file)').choices(EXTRACT_DOMS).default('jsdom'))
     .option('--json', 'print JSON')
-    .action(async (source: string, opts: { url?: string; allow: string[]; html?: boolean; dom: string; json?: boolean }) => {
-      const dom = EXTRACT_DOMS.find((d) => d === opts.dom);
-      if (!dom) throw new Error(`unknown DOM "${opts.dom}" (${EXTRACT_DOMS.join(' or ')})`);
+    .action(async (source: string, opts: { url?: string; allow: string[]; html?: boolean; dom: ExtractDom; json?: boolean }) => {
+      const { dom } = opts;
       const input = await readInput(source, opts.allow);
       const url = opts.url ?? input.url ?? (source.startsWith('http') ? source : 'http://localhost/');
       const { extractArticle } = await lazy.extract();

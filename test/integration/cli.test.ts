@@ -157,11 +157,16 @@ describe('newsflow CLI (real Redis)', { timeout: 90_000 }, () => {
     expect(article.title).toBe('Harbour City edge Northbridge in late derby winner');
     expect(article.text).toContain('Malik Osei heading the winner');
     expect(article.text).not.toContain('Sign up for our daily sport newsletter');
-    const light = await newsflow(['extract', page, '--url', 'https://wire.example/sport/derby', '--json', '--dom', 'linkedom']);
-    expect(JSON.parse(light.stdout)).toEqual(article);
+    // Text stranded in a table is one of the few places the two DOMs' trees differ (dom-parity.test.ts).
+    const stranded = join(dir, 'stranded.html');
+    const body = '<p>The city council voted on Tuesday to expand the bus network, adding four routes to the hospital district by the end of next year.</p>';
+    writeFileSync(stranded, `<html><body><article>${body}<table><tr><td>cell</td></tr>stray table text<p>Paragraph inside a table</table>${body}</article></body></html>`);
+    const paragraphs = async (dom: string) => JSON.parse((await newsflow(['extract', stranded, '--json', '--dom', dom])).stdout).text.split('\n\n');
+    expect((await paragraphs('linkedom')).slice(1, 3)).toEqual(['stray table text', 'Paragraph inside a table']);
+    expect((await paragraphs('jsdom')).slice(1, 3)).toEqual(['Paragraph inside a table', 'cell']);
     const unknown = await newsflow(['extract', page, '--dom', 'happy-dom']);
-    expect(unknown.code).toBe(1);
-    expect(unknown.stderr).toContain('unknown DOM "happy-dom" (jsdom or linkedom)');
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('happy-dom');
     const file = join(dir, 'article.json');
     writeFileSync(file, extracted.stdout);
     const classified = JSON.parse((await newsflow(['classify', file, '--json'])).stdout);

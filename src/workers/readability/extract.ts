@@ -65,7 +65,15 @@ function applySiteRules(doc: Document, rules: SiteRules | undefined): void {
 
 const ELEMENT_NODE = 1;
 const TEXT_NODE = 3;
-const KEEP_ATTRS: Record<string, readonly string[]> = { a: ['href'], img: ['src', 'alt'], td: ['colspan', 'rowspan'], th: ['colspan', 'rowspan'] };
+const HTML_NS = 'http://www.w3.org/1999/xhtml';
+/** The article's HTML keeps only these elements (anything else is unwrapped: its content stays) and attributes. */
+const KEEP_ELEMENTS = new Set([
+  ...['p', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'div', 'section', 'article', 'header', 'footer', 'main', 'aside', 'address', 'hr', 'br', 'wbr'],
+  ...['a', 'img', 'figure', 'figcaption', 'picture', 'blockquote', 'q', 'cite', 'pre', 'code', 'kbd', 'samp', 'var'],
+  ...['em', 'strong', 'b', 'i', 'u', 's', 'small', 'sub', 'sup', 'mark', 'abbr', 'time', 'del', 'ins', 'dfn', 'bdi', 'bdo', 'span'],
+  ...['ul', 'ol', 'li', 'dl', 'dt', 'dd', 'table', 'caption', 'thead', 'tbody', 'tfoot', 'tr', 'th', 'td', 'details', 'summary'],
+]);
+const KEEP_ATTRS = new Map<string, readonly string[]>([['a', ['href']], ['img', ['src', 'alt']], ['td', ['colspan', 'rowspan']], ['th', ['colspan', 'rowspan']]]);
 const DROP_ELEMENTS = new Set(['script', 'style', 'iframe', 'object', 'embed', 'form', 'input', 'button', 'select', 'textarea', 'noscript', 'template', 'svg', 'link', 'meta']);
 const EMPTIABLE = new Set(['div', 'section', 'span', 'figure', 'ul', 'ol', 'blockquote', 'p']);
 
@@ -83,7 +91,7 @@ function sanitise(root: Element): string {
   return out.join('').trim();
 }
 
-const VOID_ELEMENTS = new Set(['area', 'base', 'br', 'col', 'embed', 'hr', 'img', 'input', 'link', 'meta', 'source', 'track', 'wbr']);
+const VOID_ELEMENTS = new Set(['br', 'hr', 'img', 'wbr']);
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', '\u00a0': '&nbsp;' };
 // A carriage return (from `&#13;` in the page) is written as a line feed, as an HTML parser reads it.
 const escapeText = (s: string) => s.replace(/\r\n?/g, '\n').replace(/[&<>\u00a0]/g, (c) => ESCAPES[c]!);
@@ -91,8 +99,10 @@ const escapeAttr = (s: string) => s.replace(/[&<>"\u00a0]/g, (c) => ESCAPES[c]!)
 
 /**
  * The children of `parent` as HTML, written here rather than read from `innerHTML` so the bytes
- * are the same whichever DOM parsed the page: only the attributes KEEP_ATTRS allows, in its order,
- * links and images only with http(s) URLs, no comments. Depth is bounded by prepare.ts.
+ * are the same whichever DOM parsed the page: only KEEP_ELEMENTS (others are unwrapped, so no
+ * raw-text element such as <plaintext> or <xmp> and no foreign or custom element survives), only
+ * the attributes KEEP_ATTRS allows, in its order, links and images only with http(s) URLs, no
+ * comments. Depth is bounded by prepare.ts.
  */
 function serialise(parent: Node, out: string[]): void {
   for (let n = parent.firstChild; n; n = n.nextSibling) {
@@ -103,8 +113,12 @@ function serialise(parent: Node, out: string[]): void {
     if (n.nodeType !== ELEMENT_NODE) continue;
     const el = n as Element;
     const name = el.localName;
+    if (!KEEP_ELEMENTS.has(name) || el.namespaceURI !== HTML_NS) {
+      serialise(el, out);
+      continue;
+    }
     out.push('<', name);
-    for (const attr of KEEP_ATTRS[name] ?? []) {
+    for (const attr of KEEP_ATTRS.get(name) ?? []) {
       const value = el.getAttribute(attr);
       if (value === null || ((attr === 'href' || attr === 'src') && !/^https?:/i.test(value.trim()))) continue;
       out.push(' ', attr, '="', escapeAttr(value), '"');

@@ -15,7 +15,7 @@
 // has no script engine or network at all.
 import { JSDOM, VirtualConsole } from 'jsdom';
 import { DOMParser as LightParser } from 'linkedom';
-import { parse as parseHtml5 } from 'parse5';
+import { defaultTreeAdapter, html as html5, parse as parseHtml5, parseFragment } from 'parse5';
 import type { DefaultTreeAdapterMap } from 'parse5';
 import type { ExtractDom } from '../../shared/config.js';
 import { PermanentError } from '../../shared/errors.js';
@@ -53,7 +53,6 @@ function parseJsdom(html: string, url: string): Document {
 }
 
 type P5Node = DefaultTreeAdapterMap['childNode'] | DefaultTreeAdapterMap['parentNode'];
-const HTML_NS = 'http://www.w3.org/1999/xhtml';
 
 /**
  * A linkedom document has no URL of its own, and its `baseURI` is a `<base>` element's raw href or
@@ -69,7 +68,8 @@ function parseLight(html: string, url: string): Document {
     throw invalidUrl(url, err);
   }
   const doc = new LightParser().parseFromString('<!DOCTYPE html>', 'text/html') as unknown as Document;
-  copyTree(parseHtml5(html), doc);
+  // Scripting off, as in jsdom's DOMParser documents: <noscript> content is markup, not text.
+  copyTree(parseHtml5(html, { scriptingEnabled: false }), doc, doc);
   const baseHref = doc.querySelector('base[href]')?.getAttribute('href');
   let base = pageUrl.href;
   if (baseHref) {
@@ -84,8 +84,9 @@ function parseLight(html: string, url: string): Document {
   Object.defineProperty(doc, 'URL', { value: pageUrl.href });
   // The title is the first <title> anywhere in the document, whitespace collapsed (linkedom reads
   // only the head's, uncollapsed); broken pages put it in the body.
-  const title = findFirst(doc.documentElement, 'title')?.textContent?.replace(/[\t\n\f\r ]+/g, ' ').trim() ?? '';
-  Object.defineProperty(doc, 'title', { value: title });
+  Object.defineProperty(doc, 'title', {
+    get: () => findFirst(doc.documentElement, 'title')?.textContent?.replace(/[\t\n\f\r ]+/g, ' ').trim() ?? '',
+  });
   // `head` and `body` as the DOM defines them: null when missing. linkedom's getters insert empty
   // elements instead, and throw once Readability has removed the root element (it does that to
   // an <html> whose class looks like a menu; jsdom then answers null).
@@ -94,26 +95,76 @@ function parseLight(html: string, url: string): Document {
   // An HTML document lowercases the names it is asked to create (Readability asks for "DIV" and
   // "P"); linkedom keeps them as given, and then `localName` checks miss them.
   const createElement = doc.createElement.bind(doc);
-  Object.defineProperty(doc, 'createElement', { value: (name: string, options?: ElementCreationOptions) => createElement(name.toLowerCase(), options) });
+  Object.defineProperty(doc, 'createElement', {
+    value: (name: string, options?: ElementCreationOptions) => withHtml5InnerHtml(createElement(name.toLowerCase(), options), doc),
+  });
+  // Readability restores the body through innerHTML when its first pass finds too little, and
+  // unwraps <noscript> images through a fresh element's innerHTML: both go through parse5 too.
+  const body = doc.body;
+  if (body) withHtml5InnerHtml(body, doc);
   return doc;
 }
 
 /**
- * Copies parse5's element and text nodes under `into`, without recursion (pages can nest deeply).
- * Comments and doctypes are dropped; a `<template>` stays empty, as its contents are not its
- * children in a browser either.
+ * linkedom's innerHTML writes attribute values without escaping `&` and parses with htmlparser2,
+ * so a round trip through it changes links and text. On `el`, innerHTML becomes the HTML
+ * standard's serialisation and a parse5 fragment parse in the element's context.
  */
-function copyTree(from: DefaultTreeAdapterMap['document'], into: Document): void {
+function withHtml5InnerHtml<T extends Element>(el: T, doc: Document): T {
+  Object.defineProperty(el, 'innerHTML', {
+    get: () => serialiseChildren(el),
+    set: (markup: string) => {
+      while (el.firstChild) el.firstChild.remove();
+      const context = defaultTreeAdapter.createElement(el.localName, html5.NS.HTML, []);
+      copyTree(parseFragment(context, String(markup), { scriptingEnabled: false }), el, doc);
+    },
+  });
+  return el;
+}
+
+const VOID_ELEMENTS = new Set(['area', 'base', 'br', 'col', 'embed', 'hr', 'img', 'input', 'link', 'meta', 'source', 'track', 'wbr', 'basefont', 'bgsound', 'frame', 'keygen', 'param']);
+const RAW_TEXT = new Set(['style', 'script', 'xmp', 'iframe', 'noembed', 'noframes', 'plaintext']);
+const TEXT_ESCAPES: Record<string, string> = { '&': '&amp;', '\u00a0': '&nbsp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' };
+
+/** The children of `parent` as the HTML standard serialises them (innerHTML's getter). */
+function serialiseChildren(parent: Node): string {
+  const out: string[] = [];
+  const walk = (p: Node): void => {
+    const raw = p.nodeType === 1 && RAW_TEXT.has((p as Element).localName);
+    for (let n = p.firstChild; n; n = n.nextSibling) {
+      if (n.nodeType === 3) out.push(raw ? (n as Text).data : (n as Text).data.replace(/[&\u00a0<>]/g, (c) => TEXT_ESCAPES[c]!));
+      else if (n.nodeType === 8) out.push(`<!--${(n as Comment).data}-->`);
+      else if (n.nodeType === 1) {
+        const el = n as Element;
+        out.push('<', el.localName);
+        for (const a of el.attributes) out.push(' ', a.name, '="', a.value.replace(/[&\u00a0"]/g, (c) => TEXT_ESCAPES[c]!), '"');
+        out.push('>');
+        if (VOID_ELEMENTS.has(el.localName)) continue;
+        walk(el);
+        out.push('</', el.localName, '>');
+      }
+    }
+  };
+  walk(parent);
+  return out.join('');
+}
+
+/**
+ * Copies parse5's element and text nodes under `into` (a node of `doc`), without recursion (pages
+ * can nest deeply). Comments and doctypes are dropped; a `<template>` stays empty, as its
+ * contents are not its children in a browser either.
+ */
+function copyTree(from: DefaultTreeAdapterMap['parentNode'], into: Node, doc: Document): void {
   const stack: [P5Node, Node][] = [];
   for (let i = from.childNodes.length - 1; i >= 0; i--) stack.push([from.childNodes[i]!, into]);
   for (let top = stack.pop(); top; top = stack.pop()) {
     const [node, parent] = top;
     if (node.nodeName === '#text') {
-      parent.appendChild(into.createTextNode((node as DefaultTreeAdapterMap['textNode']).value));
+      parent.appendChild(doc.createTextNode((node as DefaultTreeAdapterMap['textNode']).value));
       continue;
     }
     if (!('tagName' in node)) continue;
-    const el = node.namespaceURI === HTML_NS ? into.createElement(node.tagName) : into.createElementNS(node.namespaceURI, node.tagName);
+    const el = node.namespaceURI === html5.NS.HTML ? doc.createElement(node.tagName) : doc.createElementNS(node.namespaceURI, node.tagName);
     // linkedom puts each new attribute first: set them last to first to keep the page's order.
     for (let i = node.attrs.length - 1; i >= 0; i--) {
       const a = node.attrs[i]!;

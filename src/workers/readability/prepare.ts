@@ -53,6 +53,20 @@ function closer(tag: string): RegExp {
 const STYLE_ATTR = /\sstyle\s*=\s*("[^"]*"|'[^']*')/gi;
 const HIDING = /display\s*:\s*none|visibility\s*:\s*hidden/i;
 
+/**
+ * Where a comment whose `<!--` ends at `start` ends, as an HTML parser reads it: `<!-->` and
+ * `<!--->` are complete empty comments, otherwise the first `-->` or `--!>` closes it, and an
+ * unclosed comment runs to the end of the page.
+ */
+function commentEnd(html: string, start: number): number {
+  if (html.startsWith('>', start)) return start + 1;
+  if (html.startsWith('->', start)) return start + 2;
+  const plain = html.indexOf('-->', start);
+  const bang = html.indexOf('--!>', start);
+  if (bang >= 0 && (plain < 0 || bang < plain)) return bang + 4;
+  return plain < 0 ? html.length : plain + 3;
+}
+
 export function stripHeavyElements(html: string): PreparedHtml {
   const jsonLd: string[] = [];
   const out: string[] = [];
@@ -62,8 +76,7 @@ export function stripHeavyElements(html: string): PreparedHtml {
     out.push(html.slice(last, m.index));
     const start = m.index + m[0].length;
     if (m[0] === '<!--') {
-      const end = html.indexOf('-->', start);
-      last = end < 0 ? html.length : end + 3;
+      last = commentEnd(html, start);
     } else {
       const tag = (m[1] ?? '').toLowerCase();
       if ((tag === 'svg' || tag === 'math') && m[0].endsWith('/>')) {

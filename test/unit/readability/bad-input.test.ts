@@ -79,6 +79,8 @@ describe.each(EXTRACT_DOMS)('bad input on %s', (dom) => {
     );
     expect(p.html).toBe('<p>a</p><p hidden>h</p><p>b</p>');
     expect(p.jsonLd).toEqual(['{"x":1}']);
+    // Comments end where a browser ends them: `<!-->` and `<!--->` are empty comments, `--!>` closes one.
+    expect(stripHeavyElements('<p>a<!-->b</p><p>c<!--->d</p><p>e<!-- x --!>f</p><p>g<!-- open').html).toBe('<p>ab</p><p>cd</p><p>ef</p><p>g');
   });
 
   it('copes with broken markup', () => {

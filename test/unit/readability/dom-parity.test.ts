@@ -47,6 +47,14 @@ const CASES: Record<string, string> = {
     '<p>Unclosed <b>bold <i>italic</b> still italic</i><table><tr><td>cell</td></tr><p>Paragraph inside a table</table><p>Another paragraph without end',
   ),
   'only navigation': '<html><body><nav><a href="/">Home</a></nav></body></html>',
+  // Under 500 characters, so Readability's first pass finds too little and it restores the body
+  // through innerHTML; on linkedom that round trip must not rewrite '&amp;' in links or alt text.
+  'a short article (Readability retries through innerHTML), entities in attributes': `<html><body><div class="extra"><p>${p1}</p><p>See <a href="https://x.example/story?id=1&amp;amp;page=2">the map</a> <img src="https://x.example/a.jpg" alt="Tom &amp;amp; Jerry"> and <xmp>a < b</xmp>.</p></div></body></html>`,
+  'raw-text, foreign and odd elements in the article': articlePage(
+    'en',
+    '<p>Before <constructor>c</constructor> <xmp>a <b> c</xmp> <font color="red">red</font> <math><mi>x</mi></math> <noembed>n <i>e</i></noembed> end</p>',
+  ),
+  'an empty comment written <!--> before the rest of the article': articlePage('en', '<p>Picture: <!--> here.</p>'),
   'deep nesting, flattened before parsing': `<html><body><article>${'<div>'.repeat(3000)}<p>${p1}</p><p>${p2}</p>${'</div>'.repeat(3000)}</article></body></html>`,
 };
 
@@ -85,9 +93,50 @@ describe('jsdom and linkedom give the same article', () => {
     expect(html).not.toContain('javascript:');
   });
 
+  it('keeps the article HTML to plain structure: no raw-text, foreign or unknown elements', () => {
+    const { jsdom } = onBoth(CASES['raw-text, foreign and odd elements in the article']!);
+    const html = (jsdom as ReturnType<typeof extractArticle>).html;
+    expect(html).not.toMatch(/<(xmp|constructor|font|math|mi|noembed|plaintext)\b/);
+    expect(html).toContain('a &lt;b&gt; c');
+    const plain = onBoth(articlePage('en', '<p>Before <plaintext>raw <b>x</b>'));
+    expect(plain.linkedom).toEqual(plain.jsdom);
+    expect((plain.jsdom as ReturnType<typeof extractArticle>).html).not.toContain('<plaintext');
+  });
+
+  it('parses <noscript> content as markup, as jsdom does (scripting off)', () => {
+    for (const dom of ['jsdom', 'linkedom'] as const) {
+      expect(parsePage('<body><noscript><img src="https://x.example/n.jpg"></noscript></body>', URL, dom).querySelector('noscript img'), dom).not.toBeNull();
+    }
+  });
+
+  it('copies deep trees without recursion, and leaves <template> contents out, as jsdom does', () => {
+    const depth = 20_000;
+    const deep = parsePage(`<html><body>${'<div>'.repeat(depth)}x${'</div>'.repeat(depth)}<template><p>t</p></template></body></html>`, URL, 'linkedom');
+    let levels = 0;
+    for (let el: Element | null = deep.body; el?.firstElementChild; el = el.firstElementChild) levels++;
+    expect(levels).toBe(depth);
+    expect(deep.body!.textContent).toBe('x');
+    expect(parsePage('<template><p>t</p></template>', URL, 'jsdom').body.textContent).toBe('');
+  });
+
+  it('round-trips innerHTML through parse5 on linkedom, entities and raw text intact', () => {
+    const doc = parsePage('<body><p><a href="/a?x=1&amp;amp;y=2" title="&quot;q&quot;">l&amp;t&nbsp;</a></p><style>a > b {}</style></body>', URL, 'linkedom');
+    const body = doc.body!;
+    const before = body.innerHTML;
+    expect(before).toBe('<p><a href="/a?x=1&amp;amp;y=2" title="&quot;q&quot;">l&amp;t&nbsp;</a></p><style>a > b {}</style>');
+    body.innerHTML = before;
+    expect(body.innerHTML).toBe(before);
+    expect(body.querySelector('a')!.getAttribute('href')).toBe('/a?x=1&amp;y=2');
+    const div = doc.createElement('div');
+    div.innerHTML = '<td>cell</td><p>para';
+    expect(div.innerHTML).toBe('cell<p>para</p>');
+  });
+
   it('answers head, body and title as the DOM defines them, without inserting elements', () => {
     const doc = parsePage('<div>x</div><html><body><title> A \n title </title><p>y</p></body></html>', URL, 'linkedom');
     expect(doc.title).toBe('A title');
+    doc.querySelector('title')!.remove();
+    expect(doc.title).toBe('');
     expect(doc.head?.localName).toBe('head');
     expect(doc.body?.textContent).toContain('y');
     doc.documentElement.remove();
