@@ -12,7 +12,7 @@ import { KEEP_ATTR, cleanBlocks, removeStructuralBoilerplate } from './boilerpla
 import { normaliseForFingerprint } from './fingerprint.js';
 import { cleanByline, normaliseDate, normaliseLang, readMetadata } from './metadata.js';
 import { assertLooksLikeHtml, stripHeavyElements } from './prepare.js';
-import { parsePage } from './parse.js';
+import { HTML_ESCAPES, VOID_ELEMENTS, parsePage } from './parse.js';
 import { mapPage, restoreSplitSections } from './sections.js';
 
 export { fingerprint } from './fingerprint.js';
@@ -91,11 +91,9 @@ function sanitise(root: Element): string {
   return out.join('').trim();
 }
 
-const VOID_ELEMENTS = new Set(['br', 'hr', 'img', 'wbr']);
-const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', '\u00a0': '&nbsp;' };
 // A carriage return (from `&#13;` in the page) is written as a line feed, as an HTML parser reads it.
-const escapeText = (s: string) => s.replace(/\r\n?/g, '\n').replace(/[&<>\u00a0]/g, (c) => ESCAPES[c]!);
-const escapeAttr = (s: string) => s.replace(/[&<>"\u00a0]/g, (c) => ESCAPES[c]!);
+const escapeText = (s: string) => s.replace(/\r\n?/g, '\n').replace(/[&<>\u00a0]/g, (c) => HTML_ESCAPES[c]!);
+const escapeAttr = (s: string) => s.replace(/[&<>"\u00a0]/g, (c) => HTML_ESCAPES[c]!);
 
 /**
  * The children of `parent` as HTML, written here rather than read from `innerHTML` so the bytes

@@ -122,9 +122,11 @@ function withHtml5InnerHtml<T extends Element>(el: T, doc: Document): T {
   return el;
 }
 
-const VOID_ELEMENTS = new Set(['area', 'base', 'br', 'col', 'embed', 'hr', 'img', 'input', 'link', 'meta', 'source', 'track', 'wbr', 'basefont', 'bgsound', 'frame', 'keygen', 'param']);
+/** Elements without an end tag or content (HTML standard). */
+export const VOID_ELEMENTS: ReadonlySet<string> = new Set(['area', 'base', 'br', 'col', 'embed', 'hr', 'img', 'input', 'link', 'meta', 'source', 'track', 'wbr', 'basefont', 'bgsound', 'frame', 'keygen', 'param']);
 const RAW_TEXT = new Set(['style', 'script', 'xmp', 'iframe', 'noembed', 'noframes', 'plaintext']);
-const TEXT_ESCAPES: Record<string, string> = { '&': '&amp;', '\u00a0': '&nbsp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' };
+/** Character references for the characters HTML serialisation escapes. */
+export const HTML_ESCAPES: Readonly<Record<string, string>> = { '&': '&amp;', '\u00a0': '&nbsp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' };
 
 /** The children of `parent` as the HTML standard serialises them (innerHTML's getter). */
 function serialiseChildren(parent: Node): string {
@@ -132,12 +134,12 @@ function serialiseChildren(parent: Node): string {
   const walk = (p: Node): void => {
     const raw = p.nodeType === 1 && RAW_TEXT.has((p as Element).localName);
     for (let n = p.firstChild; n; n = n.nextSibling) {
-      if (n.nodeType === 3) out.push(raw ? (n as Text).data : (n as Text).data.replace(/[&\u00a0<>]/g, (c) => TEXT_ESCAPES[c]!));
+      if (n.nodeType === 3) out.push(raw ? (n as Text).data : (n as Text).data.replace(/[&\u00a0<>]/g, (c) => HTML_ESCAPES[c]!));
       else if (n.nodeType === 8) out.push(`<!--${(n as Comment).data}-->`);
       else if (n.nodeType === 1) {
         const el = n as Element;
         out.push('<', el.localName);
-        for (const a of el.attributes) out.push(' ', a.name, '="', a.value.replace(/[&\u00a0"]/g, (c) => TEXT_ESCAPES[c]!), '"');
+        for (const a of el.attributes) out.push(' ', a.name, '="', a.value.replace(/[&\u00a0"]/g, (c) => HTML_ESCAPES[c]!), '"');
         out.push('>');
         if (VOID_ELEMENTS.has(el.localName)) continue;
         walk(el);
