@@ -42,11 +42,6 @@ export interface TrainOptions extends Partial<FeatureConfig> {
    * removes some of the run-to-run noise of SGD; training takes that many times longer (default 1).
    */
   runs?: number;
-  /**
-   * Logistic regression only: 'softmax' (default) trains one multinomial model; 'ovr' trains one
-   * binary logistic model per label (one-vs-rest) on the same features, in the same SGD loop.
-   */
-  loss?: 'softmax' | 'ovr';
   /** 'logreg' (default) or 'nb' (multinomial naive Bayes on the same features, a baseline). */
   algorithm?: 'logreg' | 'nb';
   /**
@@ -371,7 +366,6 @@ function trainLogreg(
   const epochs = opts.epochs ?? 30;
   const l2 = opts.l2 ?? 1e-5;
   const lr0 = opts.learningRate ?? 0.5;
-  const ovr = opts.loss === 'ovr';
   const rand = seededRandom(opts.seed ?? 42);
   const order = X.map((_, i) => i);
   const p = new Float64Array(K);
@@ -395,8 +389,7 @@ function trainLogreg(
         const v = val[f]! * scale;
         for (let k = 0; k < K; k++) p[k] = p[k]! + W[base + k]! * v;
       }
-      if (ovr) for (let k = 0; k < K; k++) p[k] = 1 / (1 + Math.exp(-p[k]!));
-      else softmaxInPlace(p);
+      softmaxInPlace(p);
       p[y[n]!] = p[y[n]!]! - 1;
       scale *= 1 - lrBase * l2;
       const step = lr / scale;
