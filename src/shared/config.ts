@@ -118,8 +118,8 @@ export const configSchema = z.object({
       heapMb: z.number().int().min(64).default(1024),
       /** Young-generation cap per extraction thread (MB); see extract.pool.ts. */
       youngGenMb: z.number().int().min(8).default(128),
-      /** Pages per extraction thread before the threads are replaced (bounds memory jsdom keeps); default by DOM, see extract.pool.ts. */
-      recycleAfter: z.number().int().positive().optional(),
+      /** Pages per extraction thread before the threads are replaced (a bound on anything a long-lived thread keeps); see extract.pool.ts. */
+      recycleAfter: z.number().int().positive().default(5_000),
       /** Per-site rules, keyed by host name: CSS selectors to drop or keep. */
       sites: z.record(z.string(), siteRulesSchema).default({}),
       /** Layer 4: learn each site's boilerplate from blocks repeated across its articles. */
@@ -131,7 +131,7 @@ export const configSchema = z.object({
         })
         .default({ enabled: true, minArticles: 3 }),
     })
-    .default({ threads: 0, dom: 'jsdom', timeout: 30_000, heapMb: 1024, youngGenMb: 128, sites: {}, learn: { enabled: true, minArticles: 3 } }),
+    .default({ threads: 0, dom: 'jsdom', timeout: 30_000, heapMb: 1024, youngGenMb: 128, recycleAfter: 5_000, sites: {}, learn: { enabled: true, minArticles: 3 } }),
   classify: z
     .object({
       model: z.string().optional(),
