@@ -43,7 +43,7 @@ export const DEFAULT_HEAP_MB = 1024;
 export const DEFAULT_YOUNG_GEN_MB = 128;
 /**
  * Pages per thread before the threads are replaced. Neither DOM leaks in a thread that turns its
- * event loop between pages (see `atomics` below: flat over 5,400 jsdom pages in one thread), so
+ * event loop between pages (see `atomics` below: flat over 2,400 jsdom pages in one thread), so
  * this only bounds anything unforeseen; each replacement costs a thread start and JIT warm-up.
  * A fresh generation of threads takes new pages; the old one finishes its pages in flight and is
  * destroyed.
@@ -86,9 +86,9 @@ export function createExtractPool(options: ExtractPoolOptions = {}): ExtractPool
       // from inside the previous one, so while pages keep coming the thread never reaches its
       // event loop: the tasks that clean up after jsdom never run (FinalizationRegistry callbacks
       // and the release of WeakRef targets wait for the end of the job, and jsdom uses both), and
-      // each page left about 1 MB the GC could not free. Measured on bench/extract's 450 pages,
-      // one jsdom thread, no recycling: RSS 950 -> 1,498 MB over 1,800 pages with 'sync', flat
-      // at 710-1,060 MB over 5,400 pages with 'disabled', and 10% more pages/s.
+      // each page left about 1 MB the GC could not free. Measured on bench:extract's 200 pool
+      // pages, one jsdom thread, no recycling: RSS 950 -> 1,498 MB over 800 pages with 'sync';
+      // flat at 710-1,060 MB over 2,400 pages with 'disabled', and 10% more pages/s.
       atomics: 'disabled',
       resourceLimits: {
         maxOldGenerationSizeMb: maxHeapMb,

@@ -30,8 +30,8 @@ export function parsePage(html: string, url: string, dom: ExtractDom = 'jsdom'):
  * pages: building a window (all its globals) costs about as much as parsing a small page.
  * DOMParser documents take their URL from the window's document, so the window is pointed at each
  * page's URL first (Readability resolves relative links against it). A window holds on to memory
- * from the pages it parsed until it is dropped (one window for 1,000 pages ran a thread out of
- * heap), so it is replaced every PAGES_PER_WINDOW pages: over 4,500 pages on 2 threads, 16 kept
+ * from the pages it parsed until it is dropped (one window for every page ran a thread out of
+ * heap within 800 pages), so it is replaced every PAGES_PER_WINDOW pages: over 2,000 pages on 2 threads, 16 kept
  * RSS at 1.0-1.3 GB against 1.1-1.55 GB at 32, at the same pages/s (1.0 GB and ~3% slower at 8).
  * The silent virtual console swallows complaints about broken markup.
  */
