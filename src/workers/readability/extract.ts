@@ -12,7 +12,7 @@ import { KEEP_ATTR, cleanBlocks, removeStructuralBoilerplate } from './boilerpla
 import { normaliseForFingerprint } from './fingerprint.js';
 import { cleanByline, normaliseDate, normaliseLang, readMetadata } from './metadata.js';
 import { assertLooksLikeHtml, stripHeavyElements } from './prepare.js';
-import { HTML_ESCAPES, VOID_ELEMENTS, parsePage } from './parse.js';
+import { HTML_ESCAPES, VOID_ELEMENTS, parsePage, releasePage } from './parse.js';
 import { mapPage, restoreSplitSections } from './sections.js';
 
 export { fingerprint } from './fingerprint.js';
@@ -131,7 +131,12 @@ function serialise(parent: Node, out: string[]): void {
 export function extractArticle(html: string, opts: ExtractOptions): ExtractedArticle {
   assertLooksLikeHtml(html);
   const prepared = stripHeavyElements(html);
-  return extractFromDocument(parsePage(prepared.html, opts.url, opts.dom), prepared.jsonLd, opts);
+  const doc = parsePage(prepared.html, opts.url, opts.dom);
+  try {
+    return extractFromDocument(doc, prepared.jsonLd, opts);
+  } finally {
+    releasePage(doc, opts.dom);
+  }
 }
 
 function extractFromDocument(doc: Document, jsonLd: readonly string[], opts: ExtractOptions): ExtractedArticle {

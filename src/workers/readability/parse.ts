@@ -54,6 +54,21 @@ function parseJsdom(html: string, url: string): Document {
   return jsdomParser.parser.parseFromString(html, 'text/html');
 }
 
+/**
+ * Lets a jsdom page's memory go once extraction is done with it. A jsdom window indexes every
+ * attached element with an `id` or `name` for `window[name]` lookups, and it does so for the
+ * documents its DOMParser makes too, although they are not its document: whatever Readability
+ * leaves in the page stays reachable from the window, and with it the whole document, until the
+ * window is replaced. Detaching the root takes those elements out of the index. On one thread
+ * over 600 pages: the heap after a full GC 62-80 MB instead of 70-210 MB, full-GC pauses 10-15 ms
+ * instead of 20-86 ms; pages/s unchanged within noise (detaching costs ~1-3 ms a page, parsing
+ * ~27). A window still keeps something per page, so it is replaced every PAGES_PER_WINDOW pages
+ * all the same (256 pages per window grew RSS). linkedom keeps no such index.
+ */
+export function releasePage(doc: Document, dom: ExtractDom = 'jsdom'): void {
+  if (dom === 'jsdom') doc.documentElement?.remove();
+}
+
 type P5Node = DefaultTreeAdapterMap['childNode'] | DefaultTreeAdapterMap['parentNode'];
 
 /**
