@@ -135,7 +135,11 @@ export function extractArticle(html: string, opts: ExtractOptions): ExtractedArt
   try {
     return extractFromDocument(doc, prepared.jsonLd, opts);
   } finally {
-    releasePage(doc, opts.dom);
+    try {
+      releasePage(doc, opts.dom);
+    } catch {
+      // Only memory is at stake: never let it replace the page's own outcome or error.
+    }
   }
 }
 

@@ -30,12 +30,14 @@ export function parsePage(html: string, url: string, dom: ExtractDom = 'jsdom'):
  * pages: building a window (all its globals) costs about as much as parsing a small page.
  * DOMParser documents take their URL from the window's document, so the window is pointed at each
  * page's URL first (Readability resolves relative links against it). A window holds on to memory
- * from the pages it parsed until it is dropped (one window for every page ran a thread out of
- * heap within 800 pages), so it is replaced every PAGES_PER_WINDOW pages: over 2,000 pages on 2 threads, 16 kept
- * RSS at 1.0-1.3 GB against 1.1-1.55 GB at 32, at the same pages/s (1.0 GB and ~3% slower at 8).
- * The silent virtual console swallows complaints about broken markup.
+ * from the pages it parsed until it is dropped, so it is replaced every PAGES_PER_WINDOW pages.
+ * Measured with the pool's event-loop fix but before releasePage: a single window never replaced
+ * ran a one-thread pool out of heap within 800 pages; over 2,000 pages on 2 threads, 16 pages a
+ * window kept RSS at 1.0-1.3 GB against 1.1-1.55 GB at 32, at the same pages/s (1.0 GB and ~3%
+ * slower at 8). After releasePage, 256 pages a window still grew RSS. The silent virtual console
+ * swallows complaints about broken markup.
  */
-const PAGES_PER_WINDOW = 16;
+export const PAGES_PER_WINDOW = 16;
 let jsdomParser: { dom: JSDOM; parser: DOMParser; pages: number } | null = null;
 
 function parseJsdom(html: string, url: string): Document {

@@ -88,7 +88,7 @@ describe('extract pool', () => {
     // to return to its event loop between pages. A thread that takes each task from inside the
     // previous one (piscina's default 'sync' atomics) kept ~1 MB a page: in a 64 MB heap this run
     // lost a page every 75 or so to too_large.
-    const small = createExtractPool({ threads: 1, timeoutMs: 30_000, maxHeapMb: 64, recycleAfterPages: 1_000_000, dom: 'jsdom' });
+    const small = createExtractPool({ threads: 1, timeoutMs: 30_000, maxHeapMb: 64, youngGenMb: 128, recycleAfterPages: 1_000_000, dom: 'jsdom' });
     try {
       const outcomes = await Promise.all(
         Array.from({ length: 200 }, () => small.extract(seed, { url: seedUrl }).then(() => 'ok', (e: unknown) => (e as { code?: string }).code ?? String(e))),
