@@ -2,8 +2,8 @@
 // (`extract.dom`), against plain Readability.js on jsdom (the baseline, same run, same pages) over
 // ../shared/data/extraction: fundus-dev shingle P/R/F1, trafilatura-990 snippet P/R/F1, ms per
 // page, pages whose output differs between the two DOMs, and pool throughput on all cores vs one
-// thread for each DOM (cold threads and warm), beside how far plain arithmetic and allocation-heavy loops scale on the
-// same machine. Options: --limit N (first N trafilatura pages), --no-baseline, --no-linkedom,
+// thread for each DOM (cold threads and warm), beside how far plain arithmetic and
+// allocation-heavy loops scale on the same machine. Options: --limit N (first N trafilatura pages), --no-baseline, --no-linkedom,
 // --no-pool.
 import { readFileSync, readdirSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
