@@ -173,14 +173,14 @@ const WARM_PASSES = 2;
 
 async function throughput(pages: Page[], dom: ExtractDom): Promise<void> {
   const cores = availableParallelism();
-  const pass = (pool: ReturnType<typeof createExtractPool>) =>
-    Promise.all(pages.map((p) => pool.extract(p.html, { url: p.url }).catch(() => null)));
+  const pass = (pool: ReturnType<typeof createExtractPool>, list = pages) =>
+    Promise.all(list.map((p) => pool.extract(p.html, { url: p.url }).catch(() => null)));
   const rate = async (threads: number) => {
     const before = threadTicks();
     const pool = createExtractPool({ threads, timeoutMs: 60_000, dom });
     try {
       // Start the threads before the clock runs.
-      await Promise.all(pages.slice(0, threads).map((p) => pool.extract(p.html, { url: p.url }).catch(() => null)));
+      await pass(pool, pages.slice(0, threads));
       let t = performance.now();
       await pass(pool);
       const cold = pages.length / ((performance.now() - t) / 1000);

@@ -135,11 +135,7 @@ export function extractArticle(html: string, opts: ExtractOptions): ExtractedArt
   try {
     return extractFromDocument(doc, prepared.jsonLd, opts);
   } finally {
-    try {
-      releasePage(doc, opts.dom);
-    } catch {
-      // Only memory is at stake: never let it replace the page's own outcome or error.
-    }
+    releasePage(doc, opts.dom);
   }
 }
 

@@ -65,10 +65,16 @@ function parseJsdom(html: string, url: string): Document {
  * over 600 pages: the heap after a full GC 62-80 MB instead of 70-210 MB, full-GC pauses 10-15 ms
  * instead of 20-86 ms; pages/s unchanged within noise (detaching costs ~1-3 ms a page, parsing
  * ~27). A window still keeps something per page, so it is replaced every PAGES_PER_WINDOW pages
- * all the same (256 pages per window grew RSS). linkedom keeps no such index.
+ * all the same (256 pages per window grew RSS). linkedom keeps no such index. Never throws: only
+ * memory is at stake, so it must not replace the page's own outcome or error.
  */
 export function releasePage(doc: Document, dom: ExtractDom = 'jsdom'): void {
-  if (dom === 'jsdom') doc.documentElement?.remove();
+  if (dom !== 'jsdom') return;
+  try {
+    doc.documentElement?.remove();
+  } catch {
+    // The page is dropped either way; at worst its window keeps it until the window is replaced.
+  }
 }
 
 type P5Node = DefaultTreeAdapterMap['childNode'] | DefaultTreeAdapterMap['parentNode'];
