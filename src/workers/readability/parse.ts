@@ -26,24 +26,29 @@ export function parsePage(html: string, url: string, dom: ExtractDom = 'jsdom'):
 }
 
 /**
- * jsdom pages are parsed by the DOMParser of a window that is reused for a bounded number of
- * pages: building a window (all its globals) costs about as much as parsing a small page.
- * DOMParser documents take their URL from the window's document, so the window is pointed at each
- * page's URL first (Readability resolves relative links against it). A window holds on to memory
- * from the pages it parsed until it is dropped, so it is replaced every PAGES_PER_WINDOW pages.
- * Measured with the pool's event-loop fix but before releasePage: a single window never replaced
- * ran a one-thread pool out of heap within 800 pages; over 2,000 pages on 2 threads, 16 pages a
- * window kept RSS at 1.0-1.3 GB against 1.1-1.55 GB at 32, at the same pages/s (1.0 GB and ~3%
- * slower at 8). After releasePage, 256 pages a window still grew RSS. The silent virtual console
- * swallows complaints about broken markup.
+ * jsdom pages are parsed by the DOMParser of a window that is reused for many pages: building a
+ * window (all its globals) costs about as much as parsing a small page, and its fresh classes send
+ * the JIT back to work. DOMParser documents take their URL from the window's document, so the
+ * window is pointed at each page's URL first (Readability resolves relative links against it).
+ *
+ * Every document jsdom makes, each DOMParser page included, builds its own selector engine
+ * (@asamuzakjp/dom-selector), which adds ten focus, keyboard and mouse listeners to the window and
+ * never removes them. Each listener keeps its engine alive, and the engine the last node it
+ * matched, so until this window ignored listeners it kept every page it had parsed: ~1.25 MB a
+ * page, 250 MB per 200 pages with one window; hence a window used to be replaced every 16 pages.
+ * Nothing here dispatches events to this window, so nothing is lost. With that and releasePage,
+ * one window in a one-thread pool held RSS at 414-455 MB over 2,400 pages. PAGES_PER_WINDOW is a
+ * backstop for anything jsdom keeps that we have not found; the silent virtual console swallows
+ * complaints about broken markup.
  */
-export const PAGES_PER_WINDOW = 16;
+export const PAGES_PER_WINDOW = 1_000;
 let jsdomParser: { dom: JSDOM; parser: DOMParser; pages: number } | null = null;
 
 function parseJsdom(html: string, url: string): Document {
   if (!jsdomParser || jsdomParser.pages >= PAGES_PER_WINDOW) {
     jsdomParser?.dom.window.close();
     const dom = new JSDOM('', { url: 'about:blank', virtualConsole: new VirtualConsole() });
+    ignoreListeners(dom.window);
     jsdomParser = { dom, parser: new dom.window.DOMParser(), pages: 0 };
   }
   try {
@@ -56,6 +61,11 @@ function parseJsdom(html: string, url: string): Document {
   return jsdomParser.parser.parseFromString(html, 'text/html');
 }
 
+/** The parsing window's listeners would only pin the pages' selector engines (above). */
+function ignoreListeners(window: JSDOM['window']): void {
+  Object.defineProperty(window, 'addEventListener', { value: () => {}, configurable: true, writable: true });
+}
+
 /**
  * Lets a jsdom page's memory go once extraction is done with it. A jsdom window indexes every
  * attached element with an `id` or `name` for `window[name]` lookups, and it does so for the
@@ -64,9 +74,8 @@ function parseJsdom(html: string, url: string): Document {
  * window is replaced. Detaching the root takes those elements out of the index. On one thread
  * over 600 pages: the heap after a full GC 62-80 MB instead of 70-210 MB, full-GC pauses 10-15 ms
  * instead of 20-86 ms; pages/s unchanged within noise (detaching costs ~1-3 ms a page, parsing
- * ~27). A window still keeps something per page, so it is replaced every PAGES_PER_WINDOW pages
- * all the same (256 pages per window grew RSS). linkedom keeps no such index. Never throws: only
- * memory is at stake, so it must not replace the page's own outcome or error.
+ * ~27). linkedom keeps no such index. Never throws: only memory is at stake, so it must not
+ * replace the page's own outcome or error.
  */
 export function releasePage(doc: Document, dom: ExtractDom = 'jsdom'): void {
   if (dom !== 'jsdom') return;
