@@ -13,7 +13,7 @@ import { JSDOM, VirtualConsole } from 'jsdom';
 import type { ExtractDom } from '../src/shared/config.js';
 import type { ExtractedArticle } from '../src/shared/types.js';
 import { extractArticle } from '../src/workers/readability/extract.js';
-import { createExtractPool } from '../src/workers/readability/extract.pool.js';
+import { type ExtractPool, createExtractPool } from '../src/workers/readability/extract.pool.js';
 import { dataDir, hasExtractionData, loadFundus, loadTrafilatura } from './datasets.js';
 import { type Prf, aggregateShingles, aggregateSnippets, scoreFundusPage, snippetCounts } from './metrics.js';
 
@@ -167,38 +167,52 @@ function report(runs: Map<string, Run>): void {
 }
 
 // Each pool is timed twice: over the first pass after its threads start (JIT warm-up included),
-// and over the next WARM_PASSES passes, which is what a long-lived worker sees (threads are
-// replaced every extract.recycleAfter pages, 5,000 by default).
-const WARM_PASSES = 2;
+// and warm, which is what a long-lived worker sees (threads are replaced every
+// extract.recycleAfter pages, 5,000 by default). Warm passes alternate between the two pools, both
+// kept alive, WARM_PAIRS times: this VM's speed drifts by 20% and more within minutes, and timing
+// one pool after the other puts that drift into the ratio. The warm ratio pools all pairs (pages
+// over seconds for each pool); the per-pair range shows the spread.
+const WARM_PAIRS = 4;
 
 async function throughput(pages: Page[], dom: ExtractDom): Promise<void> {
   const cores = availableParallelism();
-  const pass = (pool: ReturnType<typeof createExtractPool>, list = pages) =>
-    Promise.all(list.map((p) => pool.extract(p.html, { url: p.url }).catch(() => null)));
-  const rate = async (threads: number) => {
-    const before = threadTicks();
-    const pool = createExtractPool({ threads, timeoutMs: 60_000, dom });
-    try {
-      // Start the threads before the clock runs.
-      await pass(pool, pages.slice(0, threads));
-      let t = performance.now();
-      await pass(pool);
-      const cold = pages.length / ((performance.now() - t) / 1000);
-      const start = threadTicks();
-      t = performance.now();
-      for (let i = 0; i < WARM_PASSES; i++) await pass(pool);
-      const seconds = (performance.now() - t) / 1000;
-      return { cold, warm: (WARM_PASSES * pages.length) / seconds, cpu: cpuShares(before, start, threadTicks(), seconds) };
-    } finally {
-      await pool.close();
-    }
+  const timed = async (pool: ExtractPool) => {
+    const t = performance.now();
+    await Promise.all(pages.map((p) => pool.extract(p.html, { url: p.url }).catch(() => null)));
+    return (performance.now() - t) / 1000;
   };
-  const one = await rate(1);
-  const all = await rate(cores);
-  console.log(`\npool throughput on ${dom}, ${pages.length} pages a pass, pages/s with 1 thread and ${cores} threads:`);
-  console.log(`  first pass after thread start: ${f1(one.cold)} and ${f1(all.cold)}, ratio ${(all.cold / one.cold).toFixed(2)}`);
-  console.log(`  warm, next ${WARM_PASSES} passes:             ${f1(one.warm)} and ${f1(all.warm)}, ratio ${(all.warm / one.warm).toFixed(2)}`);
-  if (one.cpu) console.log(`  cores busy while warm, 1 thread: ${one.cpu}\n  cores busy while warm, ${cores} threads: ${all.cpu}`);
+  const pools: { pool: ExtractPool; before: Map<string, number>; cold: number; seconds: number; ticks: Map<string, number> }[] = [];
+  try {
+    for (const threads of [1, cores]) {
+      const before = threadTicks();
+      const pool = createExtractPool({ threads, timeoutMs: 60_000, dom });
+      pools.push({ pool, before, cold: 0, seconds: 0, ticks: new Map() });
+      // Start the threads before the clock runs.
+      await Promise.all(pages.slice(0, threads).map((p) => pool.extract(p.html, { url: p.url }).catch(() => null)));
+      pools.at(-1)!.cold = pages.length / (await timed(pool));
+    }
+    const ratios: number[] = [];
+    for (let i = 0; i < WARM_PAIRS; i++) {
+      const rates = [];
+      for (const p of pools) {
+        const start = threadTicks();
+        const seconds = await timed(p.pool);
+        addTicks(p.ticks, start, threadTicks());
+        p.seconds += seconds;
+        rates.push(pages.length / seconds);
+      }
+      ratios.push(rates[1]! / rates[0]!);
+    }
+    const [one, all] = pools as [(typeof pools)[0], (typeof pools)[0]];
+    const warm = (p: typeof one) => (WARM_PAIRS * pages.length) / p.seconds;
+    console.log(`\npool throughput on ${dom}, ${pages.length} pages a pass, pages/s with 1 thread and ${cores} threads:`);
+    console.log(`  first pass after thread start: ${f1(one.cold)} and ${f1(all.cold)}, ratio ${(all.cold / one.cold).toFixed(2)}`);
+    console.log(`  warm, ${WARM_PAIRS} alternating passes each:   ${f1(warm(one))} and ${f1(warm(all))}, ratio ${(warm(all) / warm(one)).toFixed(2)} (passes paired: ${Math.min(...ratios).toFixed(2)}-${Math.max(...ratios).toFixed(2)})`);
+    const shares = (p: typeof one) => cpuShares(p.before, p.ticks, p.seconds);
+    if (one.ticks.size) console.log(`  cores busy while warm, 1 thread: ${shares(one)}\n  cores busy while warm, ${cores} threads: ${shares(all)}`);
+  } finally {
+    await Promise.all(pools.map((p) => p.pool.close()));
+  }
 }
 
 // Where the cores go while the pool runs, from Linux's per-thread CPU counters: the extraction
@@ -225,16 +239,25 @@ function threadTicks(): Map<string, number> {
   return out;
 }
 
-function cpuShares(beforePool: Map<string, number>, start: Map<string, number>, end: Map<string, number>, seconds: number): string {
-  if (end.size === 0) return '';
+/** Adds each thread's ticks between start and end to `into`. */
+function addTicks(into: Map<string, number>, start: Map<string, number>, end: Map<string, number>): void {
+  for (const [tid, ticks] of end) into.set(tid, (into.get(tid) ?? 0) + ticks - (start.get(tid) ?? 0));
+}
+
+/**
+ * Cores used over `seconds` of a pool's warm passes, from its threads' ticks in them. Threads that
+ * existed before the pool are the main thread and the background threads; any other is one of
+ * this pool's extraction threads (the other pool's are idle between its own passes).
+ */
+function cpuShares(beforePool: Map<string, number>, used: Map<string, number>, seconds: number): string {
   let pool = 0;
   let background = 0;
   let main = 0;
-  for (const [tid, ticks] of end) {
-    const used = (ticks - (start.get(tid) ?? 0)) / CLOCK_TICKS / seconds;
-    if (tid === String(process.pid)) main += used;
-    else if (beforePool.has(tid)) background += used;
-    else pool += used;
+  for (const [tid, ticks] of used) {
+    const share = ticks / CLOCK_TICKS / seconds;
+    if (tid === String(process.pid)) main += share;
+    else if (beforePool.has(tid)) background += share;
+    else pool += share;
   }
   return `${(pool + background + main).toFixed(2)} (extraction threads ${pool.toFixed(2)}, background GC/JIT threads ${background.toFixed(2)}, main thread ${main.toFixed(2)})`;
 }
