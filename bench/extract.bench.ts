@@ -169,10 +169,21 @@ function report(runs: Map<string, Run>): void {
 // Each pool is timed twice: over the first pass after its threads start (JIT warm-up included),
 // and warm, which is what a long-lived worker sees (threads are replaced every
 // extract.recycleAfter pages, 5,000 by default). Warm passes alternate between the two pools, both
-// kept alive, WARM_PAIRS times: this VM's speed drifts by 20% and more within minutes, and timing
-// one pool after the other puts that drift into the ratio. The warm ratio pools all pairs (pages
-// over seconds for each pool); the per-pair range shows the spread.
+// kept alive, WARM_PAIRS times, the pool going first swapping every pair: this VM's speed drifts by
+// 20% and more within minutes, and timing one pool after the other puts that drift into the ratio.
+// The warm ratio pools all pairs (pages over seconds for each pool); the per-pair range shows the
+// spread.
 const WARM_PAIRS = 4;
+
+interface TimedPool {
+  pool: ExtractPool;
+  /** This pool's own extraction threads. */
+  own: Set<string>;
+  cold: number;
+  seconds: number;
+  /** Each thread's ticks over this pool's warm passes. */
+  ticks: Map<string, number>;
+}
 
 async function throughput(pages: Page[], dom: ExtractDom): Promise<void> {
   const cores = availableParallelism();
@@ -181,35 +192,39 @@ async function throughput(pages: Page[], dom: ExtractDom): Promise<void> {
     await Promise.all(pages.map((p) => pool.extract(p.html, { url: p.url }).catch(() => null)));
     return (performance.now() - t) / 1000;
   };
-  const pools: { pool: ExtractPool; before: Map<string, number>; cold: number; seconds: number; ticks: Map<string, number> }[] = [];
+  const background = new Set(threadTicks().keys());
+  const pools: TimedPool[] = [];
   try {
     for (const threads of [1, cores]) {
-      const before = threadTicks();
+      const before = new Set(threadTicks().keys());
       const pool = createExtractPool({ threads, timeoutMs: 60_000, dom });
-      pools.push({ pool, before, cold: 0, seconds: 0, ticks: new Map() });
+      const entry: TimedPool = { pool, own: new Set(), cold: 0, seconds: 0, ticks: new Map() };
+      pools.push(entry);
       // Start the threads before the clock runs.
       await Promise.all(pages.slice(0, threads).map((p) => pool.extract(p.html, { url: p.url }).catch(() => null)));
-      pools.at(-1)!.cold = pages.length / (await timed(pool));
+      for (const tid of threadTicks().keys()) if (!before.has(tid)) entry.own.add(tid);
+      entry.cold = pages.length / (await timed(pool));
     }
+    const [one, all] = pools as [TimedPool, TimedPool];
     const ratios: number[] = [];
     for (let i = 0; i < WARM_PAIRS; i++) {
-      const rates = [];
-      for (const p of pools) {
+      const rate = new Map<TimedPool, number>();
+      for (const p of i % 2 === 0 ? [one, all] : [all, one]) {
         const start = threadTicks();
         const seconds = await timed(p.pool);
         addTicks(p.ticks, start, threadTicks());
         p.seconds += seconds;
-        rates.push(pages.length / seconds);
+        rate.set(p, pages.length / seconds);
       }
-      ratios.push(rates[1]! / rates[0]!);
+      ratios.push(rate.get(all)! / rate.get(one)!);
     }
-    const [one, all] = pools as [(typeof pools)[0], (typeof pools)[0]];
-    const warm = (p: typeof one) => (WARM_PAIRS * pages.length) / p.seconds;
+    const warm = (p: TimedPool) => (WARM_PAIRS * pages.length) / p.seconds;
     console.log(`\npool throughput on ${dom}, ${pages.length} pages a pass, pages/s with 1 thread and ${cores} threads:`);
     console.log(`  first pass after thread start: ${f1(one.cold)} and ${f1(all.cold)}, ratio ${(all.cold / one.cold).toFixed(2)}`);
-    console.log(`  warm, ${WARM_PAIRS} alternating passes each:   ${f1(warm(one))} and ${f1(warm(all))}, ratio ${(warm(all) / warm(one)).toFixed(2)} (passes paired: ${Math.min(...ratios).toFixed(2)}-${Math.max(...ratios).toFixed(2)})`);
-    const shares = (p: typeof one) => cpuShares(p.before, p.ticks, p.seconds);
-    if (one.ticks.size) console.log(`  cores busy while warm, 1 thread: ${shares(one)}\n  cores busy while warm, ${cores} threads: ${shares(all)}`);
+    console.log(`  warm, ${WARM_PAIRS} alternating passes each: ${f1(warm(one))} and ${f1(warm(all))}, ratio ${(warm(all) / warm(one)).toFixed(2)} (pairs: ${Math.min(...ratios).toFixed(2)}-${Math.max(...ratios).toFixed(2)})`);
+    if (one.ticks.size) {
+      for (const p of pools) console.log(`  cores busy while warm, ${p.own.size} thread${p.own.size === 1 ? '' : 's'}: ${cpuShares(p, background, p.seconds)}`);
+    }
   } finally {
     await Promise.all(pools.map((p) => p.pool.close()));
   }
@@ -245,21 +260,23 @@ function addTicks(into: Map<string, number>, start: Map<string, number>, end: Ma
 }
 
 /**
- * Cores used over `seconds` of a pool's warm passes, from its threads' ticks in them. Threads that
- * existed before the pool are the main thread and the background threads; any other is one of
- * this pool's extraction threads (the other pool's are idle between its own passes).
+ * Cores used over `seconds` of a pool's warm passes, from each thread's ticks in them: the pool's
+ * own extraction threads, the threads that existed before either pool (V8's background GC and
+ * compiler threads, libuv) and the main thread. The other pool's threads, idle meanwhile, are
+ * shown only if they used anything.
  */
-function cpuShares(beforePool: Map<string, number>, used: Map<string, number>, seconds: number): string {
-  let pool = 0;
-  let background = 0;
-  let main = 0;
-  for (const [tid, ticks] of used) {
-    const share = ticks / CLOCK_TICKS / seconds;
-    if (tid === String(process.pid)) main += share;
-    else if (beforePool.has(tid)) background += share;
-    else pool += share;
+function cpuShares(p: TimedPool, background: ReadonlySet<string>, seconds: number): string {
+  const share = { pool: 0, background: 0, main: 0, other: 0 };
+  for (const [tid, ticks] of p.ticks) {
+    const used = ticks / CLOCK_TICKS / seconds;
+    if (tid === String(process.pid)) share.main += used;
+    else if (p.own.has(tid)) share.pool += used;
+    else if (background.has(tid)) share.background += used;
+    else share.other += used;
   }
-  return `${(pool + background + main).toFixed(2)} (extraction threads ${pool.toFixed(2)}, background GC/JIT threads ${background.toFixed(2)}, main thread ${main.toFixed(2)})`;
+  const total = share.pool + share.background + share.main + share.other;
+  const other = share.other >= 0.005 ? `, the other pool's threads ${share.other.toFixed(2)}` : '';
+  return `${total.toFixed(2)} (extraction threads ${share.pool.toFixed(2)}, background GC/JIT threads ${share.background.toFixed(2)}, main thread ${share.main.toFixed(2)}${other})`;
 }
 
 async function calibration(): Promise<void> {

@@ -32,14 +32,15 @@ export function parsePage(html: string, url: string, dom: ExtractDom = 'jsdom'):
  * window is pointed at each page's URL first (Readability resolves relative links against it).
  *
  * Every document jsdom makes, each DOMParser page included, builds its own selector engine
- * (@asamuzakjp/dom-selector), which adds ten focus, keyboard and mouse listeners to the window and
- * never removes them. Each listener keeps its engine alive, and the engine the last node it
- * matched, so until this window ignored listeners it kept every page it had parsed: ~1.25 MB a
- * page, 250 MB per 200 pages with one window; hence a window used to be replaced every 16 pages.
- * Nothing here dispatches events to this window, so nothing is lost. With that and releasePage,
- * one window in a one-thread pool held RSS at 414-455 MB over 2,400 pages. PAGES_PER_WINDOW is a
- * backstop for anything jsdom keeps that we have not found; the silent virtual console swallows
- * complaints about broken markup.
+ * (@asamuzakjp/dom-selector), which adds nine focus, keyboard and mouse listeners to the window
+ * and never removes them. Each listener keeps its engine alive, and the engine the last node it
+ * matched (querySelector, matches and closest always go through it, and restoring split sections
+ * calls querySelector on every page), so until this window ignored listeners it kept every page:
+ * ~1.25 MB a page, 250 MB per 200 pages with one window; hence a window used to be replaced every
+ * 16 pages. Nothing here dispatches events to this window, so nothing is lost. With that and
+ * releasePage, one window in a one-thread pool held RSS at 414-455 MB over 2,400 pages.
+ * PAGES_PER_WINDOW is a backstop for anything jsdom keeps that we have not found; the silent
+ * virtual console swallows complaints about broken markup.
  */
 export const PAGES_PER_WINDOW = 1_000;
 let jsdomParser: { dom: JSDOM; parser: DOMParser; pages: number } | null = null;

@@ -32,14 +32,17 @@ async function collected(parse: (i: number) => Document, release: boolean, queri
       if (release) releasePage(doc, 'jsdom');
     }
   })();
-  return settle(() => freed);
+  return settle(() => freed, registry);
 }
 
-async function settle(freed: () => number): Promise<number> {
+/** Collects until all 5 pages are freed or 10 rounds pass; `registry` must outlive the rounds. */
+async function settle(freed: () => number, registry: FinalizationRegistry<number>): Promise<number> {
   for (let round = 0; round < 10 && freed() < 5; round++) {
     gc();
     await new Promise((r) => setTimeout(r, 10));
   }
+  // A collected registry calls back nothing, and 0 freed would then prove nothing.
+  expect(registry).toBeInstanceOf(FinalizationRegistry);
   return freed();
 }
 
