@@ -27,9 +27,9 @@ export function parsePage(html: string, url: string, dom: ExtractDom = 'jsdom'):
 
 /**
  * jsdom pages are parsed by the DOMParser of a window that is reused for many pages: building a
- * window (all its globals) costs about as much as parsing a small page, and its fresh classes send
- * the JIT back to work. DOMParser documents take their URL from the window's document, so the
- * window is pointed at each page's URL first (Readability resolves relative links against it).
+ * window (all its globals) costs about as much as parsing a small page. DOMParser documents take
+ * their URL from the window's document, so the window is pointed at each page's URL first
+ * (Readability resolves relative links against it).
  *
  * Every document jsdom makes, each DOMParser page included, builds its own selector engine
  * (@asamuzakjp/dom-selector), which adds nine focus, keyboard and mouse listeners to the window

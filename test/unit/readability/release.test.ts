@@ -15,7 +15,7 @@ const page = (i: number) =>
   `<html><head><title>Page ${i}</title></head><body><nav id="menu-${i}">menu</nav>` +
   `<article id="story-${i}"><p>Paragraph of page ${i}.</p></article><form name="search-${i}"></form></body></html>`;
 
-/** Selector matching as Readability and the metadata reader do it: each call sets up the engine. */
+/** Selector matching as Readability and the section restorer (sections.ts) do it. */
 function query(doc: Document): void {
   expect(doc.querySelectorAll('p')).toHaveLength(1);
   expect(doc.querySelector('article p')?.closest('article')?.matches('[id^="story-"]')).toBe(true);
