@@ -177,7 +177,8 @@ const WARM_PAIRS = 4;
 
 interface TimedPool {
   pool: ExtractPool;
-  /** This pool's own extraction threads. */
+  threads: number;
+  /** Threads that appeared with this pool: its extraction threads (and any helper started with it). */
   own: Set<string>;
   cold: number;
   seconds: number;
@@ -187,9 +188,9 @@ interface TimedPool {
 
 async function throughput(pages: Page[], dom: ExtractDom): Promise<void> {
   const cores = availableParallelism();
-  const timed = async (pool: ExtractPool) => {
+  const timed = async (pool: ExtractPool, list = pages) => {
     const t = performance.now();
-    await Promise.all(pages.map((p) => pool.extract(p.html, { url: p.url }).catch(() => null)));
+    await Promise.all(list.map((p) => pool.extract(p.html, { url: p.url }).catch(() => null)));
     return (performance.now() - t) / 1000;
   };
   const background = new Set(threadTicks().keys());
@@ -198,10 +199,10 @@ async function throughput(pages: Page[], dom: ExtractDom): Promise<void> {
     for (const threads of [1, cores]) {
       const before = new Set(threadTicks().keys());
       const pool = createExtractPool({ threads, timeoutMs: 60_000, dom });
-      const entry: TimedPool = { pool, own: new Set(), cold: 0, seconds: 0, ticks: new Map() };
+      const entry: TimedPool = { pool, threads, own: new Set(), cold: 0, seconds: 0, ticks: new Map() };
       pools.push(entry);
       // Start the threads before the clock runs.
-      await Promise.all(pages.slice(0, threads).map((p) => pool.extract(p.html, { url: p.url }).catch(() => null)));
+      await timed(pool, pages.slice(0, threads));
       for (const tid of threadTicks().keys()) if (!before.has(tid)) entry.own.add(tid);
       entry.cold = pages.length / (await timed(pool));
     }
@@ -223,7 +224,7 @@ async function throughput(pages: Page[], dom: ExtractDom): Promise<void> {
     console.log(`  first pass after thread start: ${f1(one.cold)} and ${f1(all.cold)}, ratio ${(all.cold / one.cold).toFixed(2)}`);
     console.log(`  warm, ${WARM_PAIRS} alternating passes each: ${f1(warm(one))} and ${f1(warm(all))}, ratio ${(warm(all) / warm(one)).toFixed(2)} (pairs: ${Math.min(...ratios).toFixed(2)}-${Math.max(...ratios).toFixed(2)})`);
     if (one.ticks.size) {
-      for (const p of pools) console.log(`  cores busy while warm, ${p.own.size} thread${p.own.size === 1 ? '' : 's'}: ${cpuShares(p, background, p.seconds)}`);
+      for (const p of pools) console.log(`  cores busy while warm, ${p.threads} thread${p.threads === 1 ? '' : 's'}: ${cpuShares(p, background, p.seconds)}`);
     }
   } finally {
     await Promise.all(pools.map((p) => p.pool.close()));

@@ -87,9 +87,9 @@ export function createExtractPool(options: ExtractPoolOptions = {}): ExtractPool
       // of the previous task, so once a thread has taken a task it never reaches its event loop
       // again, busy or idle: the tasks that clean up after jsdom never run (FinalizationRegistry
       // callbacks and the release of WeakRef targets wait for the end of the job, and jsdom uses
-      // both), and each page left about 1 MB the GC could not free. Measured on bench:extract's 200 pool
-      // pages, one jsdom thread, no recycling: RSS 950 -> 1,498 MB over 800 pages with 'sync';
-      // flat at 710-1,060 MB over 2,400 pages with 'disabled', and 10% more pages/s.
+      // both), and each page left about 1 MB the GC could not free. Measured on bench:extract's
+      // 200 pool pages, one jsdom thread, no recycling: RSS 950 -> 1,498 MB over 800 pages with
+      // 'sync'; flat at 710-1,060 MB over 2,400 pages with 'disabled', and 10% more pages/s.
       atomics: 'disabled',
       resourceLimits: {
         maxOldGenerationSizeMb: maxHeapMb,
