@@ -7,6 +7,7 @@
 //   npx tsx scripts/tune-topic-model.ts '{"predictChars":[0,2000,3000,4000]}'
 //   npx tsx scripts/tune-topic-model.ts '{}' '{"charNgrams":[2,5]}'
 // Folds are drawn by a content hash, so BBC's duplicate articles stay in one fold.
+import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { TAXONOMY_TO_AG, TAXONOMY_TO_BBC } from '../src/workers/classify/taxonomy.js';
 import { fnv1a } from '../src/workers/classify/text.js';
@@ -18,7 +19,25 @@ const dataDir = resolve(process.env.NEWSFLOW_DATA ?? join(process.cwd(), '../sha
 const { train, trainSource } = topicSplit(dataDir);
 const fold = train.map((r) => fnv1a(r.text, 0x2545f491) % FOLDS);
 
-type Config = TrainOptions & { bbcWeight?: number; nbMix?: number; predictChars?: number[] };
+type Config = TrainOptions & { bbcWeight?: number; nbMix?: number; predictChars?: number[]; uci?: 'all' | 'no-health' };
+
+// `uci`: add the UCI News Aggregator headlines of ../shared/data/stories/uci_dev.jsonl to every
+// fold's training part (never validated on; BBC and AG folds stay as they are).
+const UCI_TO_TAXONOMY: Record<string, string> = {
+  business: 'business',
+  entertainment: 'entertainment',
+  science_technology: 'technology',
+  health: 'health',
+};
+function uciRows(which: 'all' | 'no-health'): TopicRow[] {
+  const file = join(dataDir, '..', 'stories', 'uci_dev.jsonl');
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((l) => l.trim())
+    .map((l) => JSON.parse(l) as { title: string; category: string })
+    .filter((r) => which === 'all' || r.category !== 'health')
+    .map((r) => ({ text: r.title, label: UCI_TO_TAXONOMY[r.category]!, weight: 1 }));
+}
 
 function mix(a: { label: string; score: number }[], b: { label: string; score: number }[], w: number): string {
   const p = new Map(a.map((x) => [x.label, (1 - w) * x.score]));
@@ -28,7 +47,8 @@ function mix(a: { label: string; score: number }[], b: { label: string; score: n
 
 for (const arg of process.argv.slice(2)) {
   const cfg = JSON.parse(arg) as Config;
-  const { bbcWeight = BBC_ROW_WEIGHT, nbMix = 0, predictChars = [0], ...rest } = cfg;
+  const { bbcWeight = BBC_ROW_WEIGHT, nbMix = 0, predictChars = [0], uci, ...rest } = cfg;
+  const extra = uci ? uciRows(uci) : [];
   const opts: TrainOptions = { ...DEFAULT_TRAIN_OPTIONS, ...rest };
   const tally = predictChars.map(() => ({ bbcOk: 0, bbcN: 0, agOk: 0, agN: 0 }));
   let ms = 0;
@@ -39,6 +59,7 @@ for (const arg of process.argv.slice(2)) {
       if (fold[i] === f) val.push(i);
       else fit.push({ ...r, weight: trainSource[i] === 'bbc' ? bbcWeight : 1 });
     });
+    fit.push(...extra);
     const t0 = performance.now();
     const model = trainTopicModel(fit, opts);
     ms += performance.now() - t0;
