@@ -6,18 +6,24 @@
 /** Descendants of `root` (not `root` itself) in document order, optionally only one tag. */
 export function descendants(root: Element, localName?: string): Element[] {
   const out: Element[] = [];
+  // Each jsdom element getter walks with an iterator object, so every getter is read once a step.
   let el = root.firstElementChild;
   while (el) {
     if (localName === undefined || el.localName === localName) out.push(el);
-    if (el.firstElementChild) {
-      el = el.firstElementChild;
-      continue;
-    }
-    while (el && el !== root && !el.nextElementSibling) el = el.parentElement;
-    if (!el || el === root) break;
-    el = el.nextElementSibling;
+    el = nextInTree(root, el);
   }
   return out;
+}
+
+/** The element after `el` in document order inside `root`, or null. */
+function nextInTree(root: Element, el: Element): Element | null {
+  const child = el.firstElementChild;
+  if (child) return child;
+  for (let e: Element | null = el; e && e !== root; e = e.parentElement) {
+    const next = e.nextElementSibling;
+    if (next) return next;
+  }
+  return null;
 }
 
 /** The element children of `el`, as an array. */
@@ -29,17 +35,7 @@ export function childElements(el: Element): Element[] {
 
 /** The first descendant of `root` (not `root` itself) in document order for which `test` holds. */
 export function findDescendant(root: Element, test: (el: Element) => boolean): Element | null {
-  let el = root.firstElementChild;
-  while (el) {
-    if (test(el)) return el;
-    if (el.firstElementChild) {
-      el = el.firstElementChild;
-      continue;
-    }
-    while (el && el !== root && !el.nextElementSibling) el = el.parentElement;
-    if (!el || el === root) return null;
-    el = el.nextElementSibling;
-  }
+  for (let el = root.firstElementChild; el; el = nextInTree(root, el)) if (test(el)) return el;
   return null;
 }
 

@@ -13,6 +13,8 @@
 //
 // Neither runs scripts or loads sub-resources: jsdom's DOMParser documents never do, and linkedom
 // has no script engine or network at all.
+// First: it tunes jsdom's internals before jsdom's node classes load (see the module).
+import './jsdom-tuning.js';
 import { JSDOM, VirtualConsole } from 'jsdom';
 import { DOMParser as LightParser } from 'linkedom';
 import { defaultTreeAdapter, html as html5, parse as parseHtml5, parseFragment } from 'parse5';
