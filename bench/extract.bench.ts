@@ -5,6 +5,10 @@
 // thread for each DOM (cold threads and warm), beside how far plain arithmetic and
 // allocation-heavy loops scale on the same machine. Options: --limit N (first N trafilatura pages), --no-baseline, --no-linkedom,
 // --no-pool.
+//
+// First, before jsdom loads: the same jsdom tuning the pipeline's threads get (jsdom-tuning.ts),
+// for newsflow and for the baseline alike, so both run on the jsdom the pipeline runs on.
+import { jsdomTuning } from '../src/workers/readability/jsdom-tuning.js';
 import { readFileSync, readdirSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
@@ -79,6 +83,8 @@ async function main(): Promise<void> {
   const fundus = loadFundus();
   const traf = loadTrafilatura().slice(0, limit);
   console.log(`pages: fundus-dev ${fundus.length}, trafilatura-990 ${traf.length}; cores ${availableParallelism()}`);
+  const tuned = jsdomTuning.mutationRecords && jsdomTuning.styleCache && jsdomTuning.modifiedSteps;
+  console.log(`jsdom (newsflow and the baseline alike): ${tuned ? 'tuned as in the pipeline (jsdom-tuning.ts)' : `not fully tuned: ${jsdomTuning.skipped.join('; ')}`}`);
 
   const extractors: [string, Extract][] = [['newsflow', newsflowOn('jsdom')]];
   const withLinkedom = !flag('--no-linkedom');

@@ -3,8 +3,11 @@
 // The extraction modules first, as in the pool's threads: jsdom-tuning must run before jsdom loads.
 import { extractArticle } from '../../src/workers/readability/extract.js';
 import { JSDOM } from 'jsdom';
+import { createRequire } from 'node:module';
 import { jsdomTuning } from '../../src/workers/readability/jsdom-tuning.js';
 import { URL, articlePage } from '../unit/readability/helpers.js';
+
+const { implForWrapper } = createRequire(import.meta.url)('jsdom/lib/generated/idl/utils.js') as { implForWrapper(w: object): object };
 
 export default async function report() {
   const dom = new JSDOM(
@@ -39,6 +42,17 @@ export default async function report() {
   outside.appendChild(document.createElement('span'));
   outside.firstElementChild!.firstChild!.textContent = 'THREE';
   await new Promise((resolve) => setTimeout(resolve, 0));
+
+  // An unobserved mutation schedules the observers' notification as jsdom's own code does, so a
+  // callback for a later observed mutation still runs before a promise queued in between.
+  const order: string[] = [];
+  const second = new MutationObserver(() => order.push('observer'));
+  second.observe(watched, { attributes: true });
+  outside.setAttribute('data-n', '1');
+  void Promise.resolve().then(() => order.push('promise'));
+  watched.setAttribute('data-n', '1');
+  await new Promise((resolve) => setTimeout(resolve, 0));
+  second.disconnect();
   observer.disconnect();
 
   // Query memos: a memoised collection is the same object until the subtree changes; it stays live.
@@ -57,7 +71,10 @@ export default async function report() {
   b.className = '';
   style.push(getComputedStyle(b).display);
 
+  // The style cache in use is the tuning's (it replaces jsdom's WeakMap on the first change).
+  const styleCache = (implForWrapper(document) as { _styleCache: object })._styleCache.constructor.name;
+
   const article = extractArticle(articlePage('en', ''), { url: URL });
   dom.window.close();
-  return { tuning: jsdomTuning, records, memo: { sameBefore, lengthBefore, renewed, lengthAfter }, style, words: article.wordCount };
+  return { tuning: jsdomTuning, records, order, styleCache, memo: { sameBefore, lengthBefore, renewed, lengthAfter }, style, words: article.wordCount };
 }

@@ -1,5 +1,5 @@
 // Three of jsdom's per-mutation chores, done without allocating. Every node the HTML parser
-// inserts, and every node or attribute Readability moves, removes or changes, makes jsdom (28.x):
+// inserts, and every node or attribute Readability moves, removes or changes, makes jsdom 28.1:
 //
 // - queue a mutation record: it first copies the target's ancestors into a new array and a new
 //   Map to look for MutationObservers, even when no observer exists anywhere;
@@ -12,10 +12,16 @@
 // heap profiler over 200 dev-set pages: 28.9 -> 21.7 MB a page), and the young-generation GC work
 // that goes with it runs on V8's background threads, the share of the second core a one-thread
 // pool takes for itself (bench:extract's pool section). The replacements keep the behaviour
-// exactly: records are still queued for any target inside an observed subtree, a memo is still
-// replaced whenever it holds anything, and a style cache whenever something was put in it. They
-// are installed once per thread, and only for the jsdom version they mirror; anything unexpected
-// leaves jsdom as it is. jsdom-tuning.test.ts checks both the behaviour and that they are in use.
+// exactly: records are still queued for any target inside an observed subtree (and an unobserved
+// mutation still schedules the observers' notification microtask, as jsdom does, so callbacks
+// keep their place among other microtasks), a memo is still replaced whenever it holds anything,
+// and a style cache whenever something was put in it. They are installed once per thread, and
+// only for the jsdom version they mirror (the lockfile's; a caret range elsewhere just gets
+// jsdom as shipped); anything unexpected leaves jsdom as it is. jsdom-tuning.test.ts checks the
+// behaviour and that the replacements are the ones jsdom calls.
+//
+// Programs that import extractArticle from newsflow get the same tuning of their jsdom, for the
+// whole process; NEWSFLOW_JSDOM_TUNING=off opts out.
 //
 // The record and style functions are plain module functions that jsdom's modules destructure
 // when they load, so this module must run before jsdom does (parse.ts imports it first). If jsdom
@@ -66,7 +72,9 @@ function install(): void {
   }
   const { domSymbolTree: tree } = require(`${BASE}helpers/internal-constants.js`) as { domSymbolTree: { parent(n: Impl): Impl | null } };
   const nodeImplPath = require.resolve(`${BASE}nodes/Node-impl.js`);
-  if (require.cache[nodeImplPath]) {
+  // The modules that take the record and style functions by destructuring when they load.
+  const takers = ['nodes/Node-impl.js', 'nodes/CharacterData-impl.js', 'attributes.js', 'helpers/stylesheets.js'];
+  if (takers.some((m) => require.cache[require.resolve(BASE + m)])) {
     jsdomTuning.skipped.push('jsdom was loaded before the tuning: mutation records and style cache left as they are');
   } else {
     tuneMutationRecords(tree);
@@ -78,8 +86,8 @@ function install(): void {
 
 function tuneMutationRecords(tree: { parent(n: Impl): Impl | null }): void {
   const records = require(`${BASE}helpers/mutation-observers.js`) as Record<string, Fn | undefined>;
-  const { queueMutationRecord: any, queueTreeMutationRecord: tree5, queueAttributeMutationRecord: attr4 } = records;
-  if (typeof any !== 'function' || typeof tree5 !== 'function' || typeof attr4 !== 'function') {
+  const { queueMutationRecord: any, queueTreeMutationRecord: tree5, queueAttributeMutationRecord: attr4, queueMutationObserverMicrotask: notify } = records;
+  if (typeof any !== 'function' || typeof tree5 !== 'function' || typeof attr4 !== 'function' || typeof notify !== 'function') {
     jsdomTuning.skipped.push('jsdom mutation-record helpers differ: left as they are');
     return;
   }
@@ -87,15 +95,20 @@ function tuneMutationRecords(tree: { parent(n: Impl): Impl | null }): void {
     for (let n: Impl | null = target; n; n = tree.parent(n)) if (n._registeredObserverList.length > 0) return true;
     return false;
   };
-  // Fixed arities, as jsdom's own: a rest parameter would allocate on every call.
+  // Fixed arities, as jsdom's own: a rest parameter would allocate on every call. Unobserved,
+  // jsdom's function ends by scheduling the notification microtask (once per batch: a flag),
+  // and so does this.
   records.queueMutationRecord = (type, target, name, ns, old, added, removed, prev, next) => {
     if (observed(target as Impl)) any(type, target, name, ns, old, added, removed, prev, next);
+    else notify();
   };
   records.queueTreeMutationRecord = (target, added, removed, prev, next) => {
     if (observed(target as Impl)) tree5(target, added, removed, prev, next);
+    else notify();
   };
   records.queueAttributeMutationRecord = (target, name, ns, old) => {
     if (observed(target as Impl)) attr4(target, name, ns, old);
+    else notify();
   };
   jsdomTuning.mutationRecords = true;
 }
@@ -132,8 +145,9 @@ function tuneModifiedSteps(tree: { parent(n: Impl): Impl | null }, proto: Impl):
     }
   };
   proto._modified = function (this: Impl) {
+    // jsdom bumps the node, then every inclusive ancestor: the node itself twice.
     this._version++;
-    for (let a = tree.parent(this); a; a = tree.parent(a)) a._version++;
+    for (let a: Impl | null = this; a; a = tree.parent(a)) a._version++;
     this._childrenList?._update();
     this._childNodesList?._update();
     this._clearMemoizedQueries();
@@ -142,4 +156,9 @@ function tuneModifiedSteps(tree: { parent(n: Impl): Impl | null }, proto: Impl):
   jsdomTuning.modifiedSteps = true;
 }
 
-install();
+try {
+  install();
+} catch (err) {
+  // A half-applied tuning is still jsdom's behaviour; a throw here would stop every extraction.
+  jsdomTuning.skipped.push(`tuning failed: ${err instanceof Error ? err.message : String(err)}`);
+}

@@ -7,6 +7,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 interface Report {
   tuning: { mutationRecords: boolean; styleCache: boolean; modifiedSteps: boolean; skipped: string[] };
   records: string[];
+  order: string[];
+  styleCache: string;
   memo: { sameBefore: boolean; lengthBefore: number; renewed: boolean; lengthAfter: number };
   style: string[];
   words: number;
@@ -17,6 +19,7 @@ async function runThread(): Promise<Report> {
   const pool = new Piscina({
     filename: new URL('../../helpers/jsdom-tuning.thread.ts', import.meta.url).href,
     execArgv: ['--import', 'tsx'],
+    env: { ...process.env, NEWSFLOW_JSDOM_TUNING: '' },
     maxThreads: 1,
   });
   try {
@@ -43,7 +46,16 @@ describe('jsdom tuning in an extraction thread', () => {
       'characterData:#text:two:+0-0',
       'childList:watched::+1-0',
       'childList:watched::+0-1',
+      'attributes:watched::+0-0',
     ]);
+  });
+
+  it('keeps observer callbacks in their place among other microtasks', () => {
+    expect(report.order).toEqual(['observer', 'promise']);
+  });
+
+  it('puts its own style cache in place of jsdom\'s', () => {
+    expect(report.styleCache).toBe('StyleCache');
   });
 
   it('still renews memoised collections when the tree changes, and keeps them live', () => {
