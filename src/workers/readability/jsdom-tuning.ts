@@ -21,12 +21,11 @@
 // behaviour and that the replacements are the ones jsdom calls.
 //
 // Programs that import extractArticle from newsflow get the same tuning of their jsdom, for the
-// whole process; NEWSFLOW_JSDOM_TUNING=off opts out.
+// whole process; NEWSFLOW_JSDOM_TUNING=off opts out (also to rule the tuning out, or measure it).
 //
 // The record and style functions are plain module functions that jsdom's modules destructure
 // when they load, so this module must run before jsdom does (parse.ts imports it first). If jsdom
 // was loaded earlier in the thread, only the modified steps are tuned; `jsdomTuning` says which.
-// NEWSFLOW_JSDOM_TUNING=off leaves jsdom untouched (to rule the tuning out, or to measure it).
 import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);
@@ -129,7 +128,7 @@ function tuneStyleCache(): void {
 }
 
 function tuneModifiedSteps(tree: { parent(n: Impl): Impl | null }, proto: Impl): void {
-  // Read after the line above may have replaced it: the modified steps call whichever is current.
+  // Read now, after tuneStyleCache may have replaced it, so the modified steps call the current one.
   const { invalidateStyleCache } = require(`${BASE}helpers/style-rules.js`) as { invalidateStyleCache?: (el: Impl) => void };
   if (typeof invalidateStyleCache !== 'function' || typeof proto._modified !== 'function' || typeof proto._clearMemoizedQueries !== 'function') {
     jsdomTuning.skipped.push('jsdom node internals differ: modified steps left as they are');
