@@ -7,12 +7,11 @@
 //   npx tsx scripts/tune-topic-model.ts '{"predictChars":[0,2000,3000,4000]}'
 //   npx tsx scripts/tune-topic-model.ts '{}' '{"charNgrams":[2,5]}'
 // Folds are drawn by a content hash, so BBC's duplicate articles stay in one fold.
-import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { TAXONOMY_TO_AG, TAXONOMY_TO_BBC } from '../src/workers/classify/taxonomy.js';
 import { fnv1a } from '../src/workers/classify/text.js';
 import { leadingText, predictTopics, trainTopicModel, type TopicRow, type TrainOptions } from '../src/workers/classify/topic-model.js';
-import { BBC_ROW_WEIGHT, DEFAULT_TRAIN_OPTIONS, topicSplit } from '../src/workers/classify/train.js';
+import { BBC_ROW_WEIGHT, DEFAULT_TRAIN_OPTIONS, readJsonl, topicSplit } from '../src/workers/classify/train.js';
 
 const FOLDS = Number(process.env.FOLDS ?? 5);
 const dataDir = resolve(process.env.NEWSFLOW_DATA ?? join(process.cwd(), '../shared/data'), 'topics');
@@ -30,13 +29,9 @@ const UCI_TO_TAXONOMY: Record<string, string> = {
   health: 'health',
 };
 function uciRows(which: 'all' | 'no-health'): TopicRow[] {
-  const file = join(dataDir, '..', 'stories', 'uci_dev.jsonl');
-  return readFileSync(file, 'utf8')
-    .split('\n')
-    .filter((l) => l.trim())
-    .map((l) => JSON.parse(l) as { title: string; category: string })
+  return readJsonl(join(dataDir, '..', 'stories', 'uci_dev.jsonl'))
     .filter((r) => which === 'all' || r.category !== 'health')
-    .map((r) => ({ text: r.title, label: UCI_TO_TAXONOMY[r.category]!, weight: 1 }));
+    .map((r) => ({ text: r.title!, label: UCI_TO_TAXONOMY[r.category!]!, weight: 1 }));
 }
 
 function mix(a: { label: string; score: number }[], b: { label: string; score: number }[], w: number): string {

@@ -1,6 +1,6 @@
 // Runs in a fresh piscina thread (jsdom-tuning.test.ts): loads the extraction modules the way the
-// extraction pool's threads do, then exercises the jsdom behaviour the tuning replaces.
-// The extraction modules first, as in the pool's threads: jsdom-tuning must run before jsdom loads.
+// extraction pool's threads do (extract.js first: jsdom-tuning must run before jsdom loads),
+// then exercises the jsdom behaviour the tuning replaces.
 import { extractArticle } from '../../src/workers/readability/extract.js';
 import { JSDOM } from 'jsdom';
 import { createRequire } from 'node:module';

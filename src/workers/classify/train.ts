@@ -77,7 +77,8 @@ export interface TopicSplit {
   agDev: { text: string; label: string }[];
 }
 
-const readJsonl = (file: string): Record<string, string>[] =>
+/** The rows of a JSONL file of string fields. */
+export const readJsonl = (file: string): Record<string, string>[] =>
   readFileSync(file, 'utf8')
     .split('\n')
     .filter((l) => l.trim())
