@@ -37,6 +37,7 @@ import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
+import { QUEUE_NAMES } from '../src/queues/catalog.js';
 import { EXTRACT_DOMS } from '../src/shared/config.js';
 import { ensureRedis } from '../src/shared/redis-server.js';
 import { packagePath } from '../src/shared/paths.js';
@@ -54,6 +55,8 @@ const { values: args } = parseArgs({
     hosts: { type: 'string', default: '4' },
     /** Seconds before giving up (default 30 min, or the release time plus 15 min when longer). */
     timeout: { type: 'string' },
+    /** Seconds with nothing stored or failed before the run is called stalled and diagnosed. */
+    stall: { type: 'string', default: '180' },
     /** Pages for the bare extraction loop (a sample of the corpus is enough for a steady rate). */
     'bound-pages': { type: 'string', default: '600' },
     /** extract.dom, for the pipeline and the bare extraction loop alike. */
@@ -65,6 +68,8 @@ if (!DOM) throw new Error(`--dom must be one of ${EXTRACT_DOMS.join(', ')}, got 
 const N = Number(args.n ?? (args.soak ? 20_000 : 2_000));
 const RATE = args.rate !== undefined ? Number(args.rate) : args.soak ? 10 : 0;
 if (!(Number.isFinite(RATE) && RATE >= 0)) throw new Error(`--rate must be a number of articles per second, got ${args.rate}`);
+const STALL_MS = Number(args.stall) * 1000;
+if (!(STALL_MS > 0)) throw new Error(`--stall must be a positive number of seconds, got ${args.stall}`);
 const TIMEOUT_MS = (args.timeout !== undefined ? Number(args.timeout) : Math.max(1800, RATE > 0 ? N / RATE + 900 : 0)) * 1000;
 /** Fixed runs up to this many articles serve pages built before the run (a few hundred MB). */
 const PREBUILD_MAX = 5_000;
@@ -261,7 +266,39 @@ async function main(): Promise<void> {
   const stopProcs = onExit(() => procs.stopAll());
   const probe = new Probe(redis, prefix);
 
+  /** What a stalled run looks like from Redis and /proc: where the missing articles are, who is busy. */
+  const stallReport = async (missing: string[]): Promise<string> => {
+    const lines = [`queues: ${await probe.describe()}`];
+    lines.push(`stored: ${storedAt.length} JSONL lines, ${await probe.stored()} counted by the store workers; ${missing.length} released articles not in the JSONL, e.g. ${missing.slice(0, 5).join(' ')}`);
+    for (const q of QUEUE_NAMES) {
+      const queue = probe.queues.get(q);
+      lines.push(`${q}: ${await queue.getWorkersCount()} workers connected`);
+      for (const job of await queue.getJobs(['active', 'waiting', 'delayed', 'prioritized'], 0, 4)) {
+        const state = await job.getState();
+        const age = job.processedOn ? `${((Date.now() - job.processedOn) / 1000).toFixed(0)} s since taken` : 'not taken';
+        lines.push(`  ${state} ${job.name} ${job.id}: ${age}, attempts ${job.attemptsMade}, ${JSON.stringify(job.data).slice(0, 160)}`);
+      }
+    }
+    // How far each missing article got: the last stage whose completed jobs still name it.
+    const seen = new Set(missing);
+    for (const q of QUEUE_NAMES) {
+      const done = (await probe.queues.get(q).getCompleted(0, 4999)).filter((job) => seen.has(String((job.data as { url?: unknown }).url)));
+      if (!done.length) continue;
+      lines.push(`${done.length} missing articles completed in ${q}, e.g.`);
+      for (const job of done.slice(0, 3)) lines.push(`  ${String((job.data as { url?: unknown }).url)} (job ${job.id}${job.returnvalue != null ? `, returned ${JSON.stringify(job.returnvalue).slice(0, 160)}` : ''})`);
+    }
+    const cpuNow = (): number[] => [...procs.procs.values()].map((p) => (p.child.pid ? cpuSeconds(p.child.pid) : 0));
+    const before = cpuNow();
+    await new Promise((r) => setTimeout(r, 5000));
+    const busy = cpuNow().map((c, i) => c - before[i]!);
+    lines.push(`CPU s over 5 s: ${[...procs.procs.keys()].map((r, i) => `${r} ${busy[i]!.toFixed(2)}`).join(', ')}`);
+
+    lines.push(`worker output (tail):\n${procs.output().slice(-3000)}`);
+    return lines.join('\n');
+  };
   const latencies: number[] = [];
+  /** Article URLs in the JSONL, to name the missing ones when the run stalls. */
+  const storedUrls = new Set<string>();
   const discovered: number[] = [];
   const storedAt: number[] = [];
   const peaks = new Map<string, number>();
@@ -292,6 +329,8 @@ async function main(): Promise<void> {
     partial = lines.pop() ?? '';
     for (const line of lines) {
       if (!line) continue;
+      const url = /"url":"([^"]+)"/.exec(line)?.[1];
+      if (url) storedUrls.add(url);
       const m = /"discovered":"([^"]+)"/.exec(line);
       const d = m ? Date.parse(m[1]!) : NaN;
       // A live article should carry the date it was published at (not its layout's old one).
@@ -358,6 +397,8 @@ async function main(): Promise<void> {
   const tail = setInterval(readNewLines, 50);
   let lastSoakSample = 0;
   let failed = 0;
+  let progress = -1;
+  let progressAt = Date.now();
   let cpu: Record<string, number> = {};
   let keyspace: Family[] = [];
   // Soak, live: Redis by key family once warmed up and when the last article has been released,
@@ -386,6 +427,11 @@ async function main(): Promise<void> {
       if (storedAt.length + failed >= articles.length && (await probe.idle())) break;
       if (procs.crashed().length) throw new Error(`a worker process died: ${procs.crashed().join(', ')}\n${procs.output()}`);
       if (Date.now() - started > TIMEOUT_MS) throw new Error(`timed out with ${storedAt.length}/${articles.length} stored`);
+      if (storedAt.length + failed !== progress) [progress, progressAt] = [storedAt.length + failed, Date.now()];
+      else if (Date.now() - progressAt > STALL_MS) {
+        const missing = articles.filter((a) => released(a) && !storedUrls.has(`${bases[a.feed % HOSTS]}${a.path}`));
+        throw new Error(`stalled: nothing stored or failed for ${STALL_MS / 1000} s\n${await stallReport(missing.map((a) => `${bases[a.feed % HOSTS]}${a.path}`))}`);
+      }
     }
     readNewLines();
     cpu = Object.fromEntries([...procs.procs].map(([r, p]) => [r, p.child.pid ? cpuSeconds(p.child.pid) : 0]));
