@@ -110,8 +110,9 @@ export function registerToolCommands(program: Command): void {
     .description('batch same-story grouping: {id, title, text, published, source} lines in time order on stdin → {id, story}')
     .requiredOption('--jsonl', 'read and write JSONL (the only mode)')
     .option('--window <duration>', 'sliding window', '72h')
-    .action(async (opts: { window: string }) => {
-      const result = await (await lazy.batch()).clusterJsonl(process.stdin, process.stdout, { windowMs: parseDuration(opts.window) });
+    .option('--max-span <duration>', 'a story takes no article published longer than this after its first', '72h')
+    .action(async (opts: { window: string; maxSpan: string }) => {
+      const result = await (await lazy.batch()).clusterJsonl(process.stdin, process.stdout, { windowMs: parseDuration(opts.window), maxSpanMs: parseDuration(opts.maxSpan) });
       reportBatch('clustered', result);
     });
 

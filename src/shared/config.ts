@@ -143,13 +143,16 @@ export const configSchema = z.object({
     .object({
       /** How far back (by published time) a new article looks for its story. */
       window: duration.default(72 * 3_600_000),
+      /** A story takes no article published longer than this after its first (default: the
+       *  window): a running saga becomes a series of stories instead of one that never ends. */
+      maxSpan: duration.optional(),
       /** How long a story's metadata (listing, members, outlets) is kept after its last article
        *  (default 7 days, or the window when that is longer). */
       ttl: duration.optional(),
     })
     .default({ window: 72 * 3_600_000 })
     .refine((s) => s.ttl === undefined || s.ttl >= s.window, { message: 'stories.ttl must be at least stories.window', path: ['ttl'] })
-    .transform((s) => ({ window: s.window, ttl: s.ttl ?? Math.max(7 * 86_400_000, s.window) })),
+    .transform((s) => ({ window: s.window, maxSpan: s.maxSpan ?? s.window, ttl: s.ttl ?? Math.max(7 * 86_400_000, s.window) })),
   sinks: z
     .object({
       jsonl: z.object({ path: z.string().min(1), fsync: z.boolean().default(false) }).optional(),

@@ -99,6 +99,21 @@ describe('RedisStoryIndex', () => {
     expect(await a.hget(`${p}:s:${story}`, 'size')).toBe('6');
   });
 
+  it('keeps each article\'s story start, so a story ends maxSpanMs after its first article', async () => {
+    const p = `${prefix}:span`;
+    const index = new RedisStoryIndex(a, p);
+    const H = 3_600_000;
+    const t0 = Date.now() - 30 * H;
+    const got: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      const r = await assignStory(index, { id: `lava-${i}`, title: 'Volcano on Iceland erupts again near Grindavik, lava reaches road', text: '', source: OUTLETS[i % 3]!, published: t0 + i * 6 * H }, { maxSpanMs: 12 * H });
+      got.push(r.story);
+    }
+    // 0, 6 and 12 h are one story; 18 h is past its span and starts the next, which 24 h joins.
+    expect(got.map((s) => got.indexOf(s))).toEqual([0, 0, 0, 3, 3]);
+    expect(JSON.parse((await a.get(`${p}:a:lava-4`))!).storyStart).toBe(t0 + 18 * H);
+  });
+
   it('does not let an article dated ahead of the clock trim away the present', async () => {
     const p = `${prefix}:ahead`;
     const index = new RedisStoryIndex(a, p, { windowMs: 60_000, storyTtlMs: 120_000 });

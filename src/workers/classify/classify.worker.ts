@@ -47,7 +47,7 @@ export function classifyHandler(deps: PipelineDeps): Handler<'article.classify'>
         entities: result.entities.map((e) => e.name),
         topics: result.topics.map((t) => t.label),
       },
-      { windowMs: config.stories.window },
+      { windowMs: config.stories.window, maxSpanMs: config.stories.maxSpan },
     );
     const stored: StoredArticle = {
       id,

@@ -4,6 +4,9 @@
 // an inverted index bounded by the window (StoryIndex), never from a scan. An article joins the
 // story of its most similar recent article when the similarity clears a threshold, else it
 // starts a story whose id is derived from its own id, so ids are stable and reproducible.
+// Joining is single-link, so a saga whose articles keep matching the last few would chain into
+// one story for weeks; a story therefore takes no article published more than `maxSpanMs` after
+// its first, and the saga goes on as a new story.
 // Pure: the index is the only I/O, behind the StoryIndex interface.
 import { createHash } from 'node:crypto';
 import { STOPWORDS, tokenize } from './text.js';
@@ -32,6 +35,8 @@ export interface IndexedArticle {
   terms: Record<string, number>;
   entities: string[];
   topics?: string[];
+  /** Published time of the story's first article (records written before it existed lack it). */
+  storyStart?: number;
 }
 
 export interface StoryIndexTxn {
@@ -65,6 +70,8 @@ export interface ClusterOptions {
    * news of a day or two, and the same saga a week later is a new story.
    */
   halfLifeMs?: number;
+  /** A story takes no article published more than this after its first (default 72 h). */
+  maxSpanMs?: number;
 }
 
 export const DEFAULT_CLUSTER_OPTIONS: Required<ClusterOptions> = {
@@ -74,6 +81,7 @@ export const DEFAULT_CLUSTER_OPTIONS: Required<ClusterOptions> = {
   postingsPerTerm: 100,
   entityWeight: 0.1,
   halfLifeMs: 12 * 3_600_000,
+  maxSpanMs: 72 * 3_600_000,
 };
 
 export interface Assignment {
@@ -199,6 +207,7 @@ export async function assignStory(
     let bestScore = 0;
     for (const c of cands) {
       if (c.published < since || c.published > published + o.windowMs) continue;
+      if (published - (c.storyStart ?? c.published) > o.maxSpanMs) continue;
       let s = cosine(mine, new Map(Object.entries(c.terms)));
       if (entities.length && c.entities.length) {
         const shared = c.entities.filter((e) => entities.includes(e)).length;
@@ -222,6 +231,7 @@ export async function assignStory(
         terms: Object.fromEntries([...mine].map(([t, w]) => [t, Math.round(w * 1000) / 1000])),
         entities,
         ...(article.topics?.length ? { topics: [...article.topics] } : {}),
+        storyStart: joined ? Math.min(best!.storyStart ?? best!.published, published) : published,
       },
       since,
     );

@@ -51,6 +51,33 @@ describe('story clustering', () => {
     expect(s.get('a2')).not.toBe(s.get('r1'));
   });
 
+  it('ends a story maxSpanMs after its first article; a running saga goes on as a new story', async () => {
+    // A strike reported every 6 hours for six days: each report matches the last few, so
+    // single-link joining would chain all 25 into one story.
+    const H = 3_600_000;
+    const t0 = Date.parse('2024-05-14T00:00:00Z');
+    const saga: StoryArticle[] = Array.from({ length: 25 }, (_, i) => ({
+      id: `strike-${i}`,
+      source: i % 2 ? 'AP' : 'Reuters',
+      published: t0 + i * 6 * H,
+      title: `Rotterdam dockworkers strike enters day ${Math.floor(i / 4) + 1}, port traffic halted`,
+      text: 'Dockworkers at the port of Rotterdam continued their strike over pay, halting container traffic.',
+    }));
+    const assign = async (opts: { maxSpanMs?: number }) => {
+      const index = new MemoryStoryIndex();
+      const out: string[] = [];
+      for (const a of saga) out.push((await assignStory(index, a, opts)).story);
+      return out;
+    };
+    expect(new Set(await assign({ maxSpanMs: Infinity })).size, 'without a cap the saga chains into one story').toBe(1);
+
+    const capped = await assign({});
+    // 72 h at one report every 6 h: reports 0-12 are one story, 13-24 the next.
+    expect(capped.slice(0, 13)).toEqual(Array(13).fill(storyIdFor('strike-0')));
+    expect(capped.slice(13)).toEqual(Array(12).fill(storyIdFor('strike-13')));
+    expect(new Set(await assign({ maxSpanMs: 24 * H })).size).toBe(5);
+  });
+
   it('ignores wire-service slugs in titles', () => {
     expect(Object.keys(storyTerms('UPDATE 2-FOREX-Dollar slips'))).toEqual(['dollar', 'slip']);
   });
