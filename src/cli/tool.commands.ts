@@ -110,9 +110,11 @@ export function registerToolCommands(program: Command): void {
     .description('batch same-story grouping: {id, title, text, published, source} lines in time order on stdin → {id, story}')
     .requiredOption('--jsonl', 'read and write JSONL (the only mode)')
     .option('--window <duration>', 'sliding window', '72h')
-    .option('--max-span <duration>', 'a story takes no article published longer than this after its first', '72h')
-    .action(async (opts: { window: string; maxSpan: string }) => {
-      const result = await (await lazy.batch()).clusterJsonl(process.stdin, process.stdout, { windowMs: parseDuration(opts.window), maxSpanMs: parseDuration(opts.maxSpan) });
+    .option('--max-span <duration>', 'longest a story may span, earliest to latest article (default: the window)')
+    .action(async (opts: { window: string; maxSpan?: string }) => {
+      const windowMs = parseDuration(opts.window);
+      const maxSpanMs = opts.maxSpan !== undefined ? parseDuration(opts.maxSpan) : windowMs;
+      const result = await (await lazy.batch()).clusterJsonl(process.stdin, process.stdout, { windowMs, maxSpanMs });
       reportBatch('clustered', result);
     });
 

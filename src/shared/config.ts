@@ -143,7 +143,7 @@ export const configSchema = z.object({
     .object({
       /** How far back (by published time) a new article looks for its story. */
       window: duration.default(72 * 3_600_000),
-      /** A story takes no article published longer than this after its first (default: the
+      /** Longest a story may span, earliest to latest article by published time (default: the
        *  window): a running saga becomes a series of stories instead of one that never ends. */
       maxSpan: duration.optional(),
       /** How long a story's metadata (listing, members, outlets) is kept after its last article

@@ -210,6 +210,11 @@ describe('newsflow CLI (real Redis)', { timeout: 90_000 }, () => {
     const clustered = (await newsflow(['cluster', '--jsonl'], { input: stories })).stdout.trim().split('\n').map((l) => JSON.parse(l));
     expect(clustered[0].story).toBe(clustered[1].story);
     expect(clustered[2].story).not.toBe(clustered[0].story);
+    // 20 minutes apart: a 10-minute span cap keeps the two reports apart (as a 10-minute window does).
+    for (const flag of ['--max-span', '--window']) {
+      const capped = (await newsflow(['cluster', '--jsonl', flag, '10m'], { input: stories })).stdout.trim().split('\n').map((l) => JSON.parse(l));
+      expect(capped[1].story, flag).not.toBe(capped[0].story);
+    }
 
     const data = join(dir, 'labels.jsonl');
     const labelled = [];

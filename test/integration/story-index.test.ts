@@ -99,19 +99,23 @@ describe('RedisStoryIndex', () => {
     expect(await a.hget(`${p}:s:${story}`, 'size')).toBe('6');
   });
 
-  it('keeps each article\'s story start, so a story ends maxSpanMs after its first article', async () => {
+  it('keeps each story\'s span, so a story never spans more than maxSpanMs, whatever the arrival order', async () => {
     const p = `${prefix}:span`;
     const index = new RedisStoryIndex(a, p);
     const H = 3_600_000;
-    const t0 = Date.now() - 30 * H;
+    const t0 = Date.now() - 60 * H;
+    const lava = (i: number, hours: number) =>
+      assignStory(index, { id: `lava-${i}`, title: 'Volcano on Iceland erupts again near Grindavik, lava reaches road', text: '', source: OUTLETS[i % 3]!, published: t0 + hours * H }, { maxSpanMs: 12 * H, halfLifeMs: 0 });
+    // In order: 0, 6 and 12 h are one story; 18 h would stretch it to 18 h and starts the next.
     const got: string[] = [];
-    for (let i = 0; i < 5; i++) {
-      const r = await assignStory(index, { id: `lava-${i}`, title: 'Volcano on Iceland erupts again near Grindavik, lava reaches road', text: '', source: OUTLETS[i % 3]!, published: t0 + i * 6 * H }, { maxSpanMs: 12 * H });
-      got.push(r.story);
-    }
-    // 0, 6 and 12 h are one story; 18 h is past its span and starts the next, which 24 h joins.
+    for (const [i, h] of [0, 6, 12, 18, 24].entries()) got.push((await lava(i, h)).story);
     expect(got.map((s) => got.indexOf(s))).toEqual([0, 0, 0, 3, 3]);
-    expect(JSON.parse((await a.get(`${p}:a:lava-4`))!).storyStart).toBe(t0 + 18 * H);
+    expect(await a.hmget(`${p}:s:${got[3]}`, 'firstSeen', 'lastSeen')).toEqual([String(t0 + 18 * H), String(t0 + 24 * H)]);
+    // Late and out of order: 40 h, then 30 h (joins: span 10 h), then 45 h would make 15 h.
+    const late = [(await lava(5, 40)).story, (await lava(6, 30)).story, (await lava(7, 45)).story];
+    expect(late[1]).toBe(late[0]);
+    expect(late[2]).not.toBe(late[0]);
+    expect(await a.hmget(`${p}:s:${late[0]}`, 'firstSeen', 'lastSeen')).toEqual([String(t0 + 30 * H), String(t0 + 40 * H)]);
   });
 
   it('does not let an article dated ahead of the clock trim away the present', async () => {

@@ -5,8 +5,9 @@
 // story of its most similar recent article when the similarity clears a threshold, else it
 // starts a story whose id is derived from its own id, so ids are stable and reproducible.
 // Joining is single-link, so a saga whose articles keep matching the last few would chain into
-// one story for weeks; a story therefore takes no article published more than `maxSpanMs` after
-// its first, and the saga goes on as a new story.
+// one story for weeks; a story therefore never spans more than `maxSpanMs` from its earliest to
+// its latest article (by published time, whatever order they arrive in), and the saga goes on as
+// a new story.
 // Pure: the index is the only I/O, behind the StoryIndex interface.
 import { createHash } from 'node:crypto';
 import { STOPWORDS, tokenize } from './text.js';
@@ -35,8 +36,12 @@ export interface IndexedArticle {
   terms: Record<string, number>;
   entities: string[];
   topics?: string[];
-  /** Published time of the story's first article (records written before it existed lack it). */
-  storyStart?: number;
+}
+
+/** Earliest and latest published time (ms) of a story's articles. */
+export interface StorySpan {
+  start: number;
+  end: number;
 }
 
 export interface StoryIndexTxn {
@@ -46,6 +51,8 @@ export interface StoryIndexTxn {
   stats(terms: readonly string[], since: number): Promise<{ n: number; df: number[] }>;
   /** Recent articles sharing any of the terms, newest first, at most `limit` per term. */
   candidates(terms: readonly string[], since: number, limit: number): Promise<IndexedArticle[]>;
+  /** Spans of the given stories; a story the index no longer knows is left out. */
+  spans(stories: readonly string[]): Promise<Map<string, StorySpan>>;
   add(article: IndexedArticle, since: number): Promise<void>;
 }
 
@@ -70,18 +77,20 @@ export interface ClusterOptions {
    * news of a day or two, and the same saga a week later is a new story.
    */
   halfLifeMs?: number;
-  /** A story takes no article published more than this after its first (default 72 h). */
+  /**
+   * Longest a story may span, earliest to latest article by published time (default: the
+   * window). An article that would stretch a story further starts a new one.
+   */
   maxSpanMs?: number;
 }
 
-export const DEFAULT_CLUSTER_OPTIONS: Required<ClusterOptions> = {
+export const DEFAULT_CLUSTER_OPTIONS: Required<Omit<ClusterOptions, 'maxSpanMs'>> = {
   windowMs: 72 * 3_600_000,
   threshold: 0.2,
   lookupTerms: 12,
   postingsPerTerm: 100,
   entityWeight: 0.1,
   halfLifeMs: 12 * 3_600_000,
-  maxSpanMs: 72 * 3_600_000,
 };
 
 export interface Assignment {
@@ -180,6 +189,7 @@ export async function assignStory(
   opts: ClusterOptions = {},
 ): Promise<Assignment> {
   const o = { ...DEFAULT_CLUSTER_OPTIONS, ...opts };
+  const maxSpan = opts.maxSpanMs ?? o.windowMs;
   const published = publishedMs(article.published);
   const terms = storyTerms(article.title, article.text);
   const termList = Object.keys(terms);
@@ -203,11 +213,15 @@ export async function assignStory(
     // Candidate terms missing from our stats are at least as rare as the rarest we know.
     const fallback = idfOf(n, 0);
     const mine = weigh(terms, idf, fallback);
+    const spans = Number.isFinite(maxSpan) && cands.length ? await tx.spans([...new Set(cands.map((c) => c.story))]) : null;
     let best: IndexedArticle | null = null;
     let bestScore = 0;
     for (const c of cands) {
       if (c.published < since || c.published > published + o.windowMs) continue;
-      if (published - (c.storyStart ?? c.published) > o.maxSpanMs) continue;
+      if (spans) {
+        const span = spans.get(c.story) ?? { start: c.published, end: c.published };
+        if (Math.max(span.end, published) - Math.min(span.start, published) > maxSpan) continue;
+      }
       let s = cosine(mine, new Map(Object.entries(c.terms)));
       if (entities.length && c.entities.length) {
         const shared = c.entities.filter((e) => entities.includes(e)).length;
@@ -231,7 +245,6 @@ export async function assignStory(
         terms: Object.fromEntries([...mine].map(([t, w]) => [t, Math.round(w * 1000) / 1000])),
         entities,
         ...(article.topics?.length ? { topics: [...article.topics] } : {}),
-        storyStart: joined ? Math.min(best!.storyStart ?? best!.published, published) : published,
       },
       since,
     );

@@ -6,7 +6,7 @@ export class MemoryStoryIndex implements StoryIndex {
   private readonly articles = new Map<string, IndexedArticle>();
   /** term -> article ids in arrival order (roughly time order). */
   private readonly postings = new Map<string, string[]>();
-  private readonly stories = new Map<string, { members: string[]; sources: Set<string> }>();
+  private readonly stories = new Map<string, { members: string[]; sources: Set<string>; start: number; end: number }>();
   private queue: Promise<unknown> = Promise.resolve();
   private readonly txn: StoryIndexTxn;
 
@@ -28,6 +28,14 @@ export class MemoryStoryIndex implements StoryIndex {
         }
         return [...seen.values()];
       },
+      spans: async (ids) => {
+        const out = new Map<string, { start: number; end: number }>();
+        for (const id of ids) {
+          const s = this.stories.get(id);
+          if (s) out.set(id, { start: s.start, end: s.end });
+        }
+        return out;
+      },
       add: async (a) => {
         if (this.articles.has(a.id)) return;
         this.articles.set(a.id, a);
@@ -37,8 +45,10 @@ export class MemoryStoryIndex implements StoryIndex {
           ids.push(a.id);
         }
         let s = this.stories.get(a.story);
-        if (!s) this.stories.set(a.story, (s = { members: [], sources: new Set() }));
+        if (!s) this.stories.set(a.story, (s = { members: [], sources: new Set(), start: a.published, end: a.published }));
         s.members.push(a.id);
+        s.start = Math.min(s.start, a.published);
+        s.end = Math.max(s.end, a.published);
         if (a.source) s.sources.add(a.source);
       },
     };

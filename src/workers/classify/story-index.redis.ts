@@ -4,7 +4,8 @@
 //   <p>:t:<term>        zset article id -> published ms (postings; trimmed to the window)
 //   <p>:a:<id>          JSON of the indexed article, expiring when it leaves the window
 //   <p>:stories         zset story id -> last seen ms (listing; trimmed after storyTtl)
-//   <p>:s:<id>          hash title, first, firstSeen, lastSeen, size (story metadata, TTL)
+//   <p>:s:<id>          hash title, first, firstSeen, lastSeen, size (story metadata, TTL);
+//                       firstSeen/lastSeen: earliest/latest published ms of its articles
 //   <p>:s:<id>:m        zset member id -> published; <p>:s:<id>:d hash member id -> JSON
 //   <p>:s:<id>:o / :t   hashes outlet -> count, topic -> count
 // One lock around lookup + assignment means two workers can never both decide "new story" for
@@ -54,9 +55,10 @@ for i = 9, #KEYS do
 end
 redis.call('hsetnx', KEYS[3], 'title', ARGV[7])
 redis.call('hsetnx', KEYS[3], 'first', id)
-redis.call('hsetnx', KEYS[3], 'firstSeen', published)
 redis.call('hincrby', KEYS[3], 'size', 1)
--- lastSeen only moves forward, even when an older article arrives late.
+-- The story's span: firstSeen only moves back, lastSeen only forward, whatever the arrival order.
+local firstSeen = redis.call('hget', KEYS[3], 'firstSeen')
+if not firstSeen or tonumber(published) < tonumber(firstSeen) then redis.call('hset', KEYS[3], 'firstSeen', published) end
 if tonumber(published) > tonumber(redis.call('hget', KEYS[3], 'lastSeen') or '0') then
   redis.call('hset', KEYS[3], 'lastSeen', published)
 end
@@ -137,6 +139,17 @@ export class RedisStoryIndex implements StoryIndex {
       if (ids.size === 0) return [];
       const jsons = await this.redis.mget(...[...ids].map((id) => this.k('a', id)));
       return jsons.filter((j): j is string => j !== null).map((j) => JSON.parse(j) as IndexedArticle);
+    },
+    spans: async (stories) => {
+      const p = this.redis.pipeline();
+      for (const id of stories) p.hmget(this.k('s', id), 'firstSeen', 'lastSeen');
+      const res = (await p.exec()) ?? [];
+      const out = new Map<string, { start: number; end: number }>();
+      res.forEach(([err, v], i) => {
+        const [first, last] = (v ?? []) as (string | null)[];
+        if (!err && first && last) out.set(stories[i]!, { start: Number(first), end: Number(last) });
+      });
+      return out;
     },
     add: async (a, since) => {
       // Records live until the article leaves the window: at least a minute, for late arrivals,

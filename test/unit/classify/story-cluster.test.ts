@@ -51,7 +51,7 @@ describe('story clustering', () => {
     expect(s.get('a2')).not.toBe(s.get('r1'));
   });
 
-  it('ends a story maxSpanMs after its first article; a running saga goes on as a new story', async () => {
+  it('ends a story before it spans more than maxSpanMs; a running saga goes on as a new story', async () => {
     // A strike reported every 6 hours for six days: each report matches the last few, so
     // single-link joining would chain all 25 into one story.
     const H = 3_600_000;
@@ -76,6 +76,31 @@ describe('story clustering', () => {
     expect(capped.slice(0, 13)).toEqual(Array(13).fill(storyIdFor('strike-0')));
     expect(capped.slice(13)).toEqual(Array(12).fill(storyIdFor('strike-13')));
     expect(new Set(await assign({ maxSpanMs: 24 * H })).size).toBe(5);
+  });
+
+  it('bounds the span against articles that arrive late, dated before the story began', async () => {
+    const H = 3_600_000;
+    const t0 = Date.parse('2024-05-14T00:00:00Z');
+    const report = (id: string, hours: number): StoryArticle => ({
+      id,
+      source: 'AP',
+      published: t0 + hours * H,
+      title: 'Rotterdam dockworkers strike halts port traffic',
+      text: 'Dockworkers at the port of Rotterdam are on strike over pay.',
+    });
+    const opts = { maxSpanMs: 12 * H, halfLifeMs: 0 };
+    const index = new MemoryStoryIndex();
+    const first = await assignStory(index, report('at-20h', 20), opts);
+    // Dated 10 h earlier: the story now spans 10 h.
+    expect((await assignStory(index, report('at-10h', 10), opts)).story).toBe(first.story);
+    // Dated 5 h before that one and 25 h after it: each would stretch the story past 12 h.
+    expect((await assignStory(index, report('at-5h', 5), opts)).story).not.toBe(first.story);
+    expect((await assignStory(index, report('at-25h', 25), opts)).story).not.toBe(first.story);
+    // Without the cap all four are one story.
+    const open = new MemoryStoryIndex();
+    const all = new Set<string>();
+    for (const [id, h] of [['a', 20], ['b', 10], ['c', 5], ['d', 25]] as const) all.add((await assignStory(open, report(id, h), { ...opts, maxSpanMs: Infinity })).story);
+    expect(all.size).toBe(1);
   });
 
   it('ignores wire-service slugs in titles', () => {
