@@ -266,33 +266,55 @@ async function main(): Promise<void> {
   const stopProcs = onExit(() => procs.stopAll());
   const probe = new Probe(redis, prefix);
 
-  /** What a stalled run looks like from Redis and /proc: where the missing articles are, who is busy. */
-  const stallReport = async (missing: string[]): Promise<string> => {
-    const lines = [`queues: ${await probe.describe()}`];
-    lines.push(`stored: ${storedAt.length} JSONL lines, ${await probe.stored()} counted by the store workers; ${missing.length} released articles not in the JSONL, e.g. ${missing.slice(0, 5).join(' ')}`);
-    for (const q of QUEUE_NAMES) {
-      const queue = probe.queues.get(q);
-      lines.push(`${q}: ${await queue.getWorkersCount()} workers connected`);
-      for (const job of await queue.getJobs(['active', 'waiting', 'delayed', 'prioritized'], 0, 4)) {
-        const state = await job.getState();
-        const age = job.processedOn ? `${((Date.now() - job.processedOn) / 1000).toFixed(0)} s since taken` : 'not taken';
-        lines.push(`  ${state} ${job.name} ${job.id}: ${age}, attempts ${job.attemptsMade}, ${JSON.stringify(job.data).slice(0, 160)}`);
-      }
-    }
-    // How far each missing article got: the last stage whose completed jobs still name it.
-    const seen = new Set(missing);
-    for (const q of QUEUE_NAMES) {
-      const done = (await probe.queues.get(q).getCompleted(0, 4999)).filter((job) => seen.has(String((job.data as { url?: unknown }).url)));
-      if (!done.length) continue;
-      lines.push(`${done.length} missing articles completed in ${q}, e.g.`);
-      for (const job of done.slice(0, 3)) lines.push(`  ${String((job.data as { url?: unknown }).url)} (job ${job.id}${job.returnvalue != null ? `, returned ${JSON.stringify(job.returnvalue).slice(0, 160)}` : ''})`);
-    }
-    const cpuNow = (): number[] => [...procs.procs.values()].map((p) => (p.child.pid ? cpuSeconds(p.child.pid) : 0));
-    const before = cpuNow();
-    await new Promise((r) => setTimeout(r, 5000));
-    const busy = cpuNow().map((c, i) => c - before[i]!);
-    lines.push(`CPU s over 5 s: ${[...procs.procs.keys()].map((r, i) => `${r} ${busy[i]!.toFixed(2)}`).join(', ')}`);
+  /** The article URL a job of any article queue carries (classify and store jobs nest it). */
+  const urlOf = (data: unknown): string | undefined => {
+    const d = data as { url?: unknown; article?: { url?: unknown } } | null;
+    const url = d?.url ?? d?.article?.url;
+    return typeof url === 'string' ? url : undefined;
+  };
+  const ARTICLE_QUEUES = QUEUE_NAMES.filter((q) => q !== 'feed');
+  /** Failed article jobs (a failed feed poll is no article, and the schedule polls again). */
+  const failedArticles = async () => (await probe.failed()).filter((f) => f.queue !== 'feed');
 
+  /**
+   * What a stalled run looks like from Redis and /proc: where the missing articles are, who is
+   * busy. Gives up after 30 s (a Redis that stopped answering is itself the finding) and
+   * returns what it has.
+   */
+  const stallReport = async (missing: string[]): Promise<string> => {
+    const lines: string[] = [];
+    const collect = async () => {
+      lines.push(`queues: ${await probe.describe()}`);
+      lines.push(`stored: ${storedAt.length} JSONL lines, ${await probe.stored()} counted by the store workers; ${missing.length} released articles neither in the JSONL nor failed, e.g. ${missing.slice(0, 5).join(' ')}`);
+      for (const q of QUEUE_NAMES) {
+        const queue = probe.queues.get(q);
+        lines.push(`${q}: ${await queue.getWorkersCount()} workers connected`);
+        for (const job of await queue.getJobs(['active', 'waiting', 'delayed', 'prioritized'], 0, 4)) {
+          const state = await job.getState();
+          const age = job.processedOn ? `${((Date.now() - job.processedOn) / 1000).toFixed(0)} s since taken` : 'not taken';
+          const retry = state === 'delayed' && job.failedReason ? `, delayed ${job.delay} ms after: ${job.failedReason.slice(0, 120)}` : '';
+          lines.push(`  ${state} ${job.name} ${job.id}: ${age}, attempts ${job.attemptsMade}${retry}, ${JSON.stringify(job.data).slice(0, 160)}`);
+        }
+      }
+      // How far each missing article got: the stages whose completed jobs still name it (BullMQ
+      // keeps a queue's newest 1,000 completed jobs, so older ones are out of view).
+      const seen = new Set(missing);
+      for (const q of ARTICLE_QUEUES) {
+        const done = (await probe.queues.get(q).getCompleted(0, 999)).filter((job) => seen.has(urlOf(job.data) ?? ''));
+        if (!done.length) continue;
+        lines.push(`${done.length} missing articles completed in ${q} (of the newest 1,000 completed), e.g.`);
+        for (const job of done.slice(0, 3)) lines.push(`  ${urlOf(job.data)} (job ${job.id}${job.returnvalue != null ? `, returned ${JSON.stringify(job.returnvalue).slice(0, 160)}` : ''})`);
+      }
+      const cpuNow = (): number[] => [...procs.procs.values()].map((p) => (p.child.pid ? cpuSeconds(p.child.pid) : 0));
+      const before = cpuNow();
+      await new Promise((r) => setTimeout(r, 5000));
+      const busy = cpuNow().map((c, i) => c - before[i]!);
+      lines.push(`CPU s over 5 s: ${[...procs.procs.keys()].map((r, i) => `${r} ${busy[i]!.toFixed(2)}`).join(', ')}`);
+    };
+    let timer: NodeJS.Timeout | undefined;
+    const gaveUp = new Promise<void>((r) => (timer = setTimeout(() => (lines.push('(report cut short: Redis did not answer within 30 s)'), r()), 30_000)));
+    await Promise.race([collect().catch((err: unknown) => void lines.push(`(report cut short: ${String(err)})`)), gaveUp]);
+    clearTimeout(timer);
     lines.push(`worker output (tail):\n${procs.output().slice(-3000)}`);
     return lines.join('\n');
   };
@@ -423,14 +445,19 @@ async function main(): Promise<void> {
         if (!familiesWarm && t >= warmupMs) [familiesWarm, warmAt] = [await keyspaceByFamily(redis), t];
         if (familiesWarm && !familiesReleased && t >= (N * 1000) / RATE) [familiesReleased, releasedAt] = [await keyspaceByFamily(redis), t];
       }
-      failed = (await probe.failed()).length;
+      const failedNow = await failedArticles();
+      failed = failedNow.length;
       if (storedAt.length + failed >= articles.length && (await probe.idle())) break;
       if (procs.crashed().length) throw new Error(`a worker process died: ${procs.crashed().join(', ')}\n${procs.output()}`);
       if (Date.now() - started > TIMEOUT_MS) throw new Error(`timed out with ${storedAt.length}/${articles.length} stored`);
-      if (storedAt.length + failed !== progress) [progress, progressAt] = [storedAt.length + failed, Date.now()];
+      // The stall clock runs only while some released article is neither stored nor failed (a
+      // slow live run waits between releases).
+      const releasedCount = RATE > 0 ? articles.filter(released).length : articles.length;
+      if (storedAt.length + failed !== progress || storedAt.length + failed >= releasedCount) [progress, progressAt] = [storedAt.length + failed, Date.now()];
       else if (Date.now() - progressAt > STALL_MS) {
-        const missing = articles.filter((a) => released(a) && !storedUrls.has(`${bases[a.feed % HOSTS]}${a.path}`));
-        throw new Error(`stalled: nothing stored or failed for ${STALL_MS / 1000} s\n${await stallReport(missing.map((a) => `${bases[a.feed % HOSTS]}${a.path}`))}`);
+        const failedUrls = new Set(failedNow.map((f) => urlOf(f.data)));
+        const missing = articles.map((a) => `${bases[a.feed % HOSTS]}${a.path}`).filter((url, i) => released(articles[i]!) && !storedUrls.has(url) && !failedUrls.has(url));
+        throw new Error(`stalled: nothing stored or failed for ${STALL_MS / 1000} s\n${await stallReport(missing)}`);
       }
     }
     readNewLines();
@@ -445,7 +472,7 @@ async function main(): Promise<void> {
   }
   const drained = await sampleMemory();
   const reasons = new Map<string, number>();
-  for (const f of await probe.failed()) {
+  for (const f of await failedArticles()) {
     const key = `${f.queue}: ${f.reason.replace(/https?:\/\/\S+/g, 'URL').slice(0, 90)}`;
     reasons.set(key, (reasons.get(key) ?? 0) + 1);
   }
