@@ -142,6 +142,19 @@ interface Family {
   bytes: number;
 }
 
+interface CommandStat {
+  name: string;
+  calls: number;
+  usec: number;
+}
+
+/** `INFO commandstats` lines (`cmdstat_zadd:calls=1,usec=2,...`), largest total time first. */
+function parseCommandStats(info: string): CommandStat[] {
+  const out: CommandStat[] = [];
+  for (const m of info.matchAll(/^cmdstat_([^:]+):calls=(\d+),usec=(\d+)/gm)) out.push({ name: m[1]!, calls: Number(m[2]), usec: Number(m[3]) });
+  return out.sort((a, b) => b.usec - a.usec);
+}
+
 async function keyspaceByFamily(redis: Redis): Promise<Family[]> {
   const families = new Map<string, { keys: number; bytes: number }>();
   let cursor = '0';
@@ -411,6 +424,8 @@ async function main(): Promise<void> {
   if (boundBefore) log(`bound before the run: ${boundBefore.rate.toFixed(1)} pages/s`);
   else log(`publishing live at ${RATE} articles/s (${(N / RATE / 60).toFixed(1)} min); feeds polled every ${POLL}${args.soak ? `; stories.window ${STORY_WINDOW}, stories.ttl ${STORY_TTL}, sinks.dedupWindow ${STORY_TTL}, fetch.rememberPerFeed ${2 * FEED_WINDOW}` : ''}`);
 
+  // Redis is one thread for every worker of a deployment: where its time goes bounds scaling out.
+  await redis.config('RESETSTAT');
   const redisCpuStart = await redisCpu();
   const benchCpuStart = process.cpuUsage();
   const started = Date.now();
@@ -422,6 +437,7 @@ async function main(): Promise<void> {
   let progress = -1;
   let progressAt = Date.now();
   let cpu: Record<string, number> = {};
+  let commandStats: CommandStat[] = [];
   let keyspace: Family[] = [];
   // Soak, live: Redis by key family once warmed up and when the last article has been released,
   // both in steady state, so that any growth between them is traced to its keys.
@@ -463,6 +479,7 @@ async function main(): Promise<void> {
     readNewLines();
     cpu = Object.fromEntries([...procs.procs].map(([r, p]) => [r, p.child.pid ? cpuSeconds(p.child.pid) : 0]));
     cpu['redis-server'] = (await redisCpu()) - redisCpuStart;
+    commandStats = parseCommandStats(await redis.info('commandstats'));
     const bench = process.cpuUsage(benchCpuStart);
     cpu['bench (feed/page server, watcher)'] = (bench.user + bench.system) / 1e6;
     await new Promise((r) => setTimeout(r, 3000));
@@ -497,6 +514,10 @@ async function main(): Promise<void> {
     log(`latency published -> stored (poll delay included): p50 ${(quantile(pubSorted, 0.5) / 1000).toFixed(2)} s, p95 ${(quantile(pubSorted, 0.95) / 1000).toFixed(2)} s`);
   }
   log(`busy (CPU s, user+system incl. threads; share of ${wall.toFixed(0)} s wall): ${Object.keys(cpu).map((r) => `${r} ${cpu[r]?.toFixed(1)} s (${(((cpu[r] ?? 0) / wall) * 100).toFixed(0)}%)`).join(', ')}`);
+  if (commandStats.length && storedAt.length) {
+    const per = (us: number) => (us / storedAt.length / 1000).toFixed(2);
+    log(`redis-server time by command (INFO commandstats, ms an article; a script's total includes the commands it runs, which are listed again under their own names): ${commandStats.slice(0, 10).map((c) => `${c.name} ${per(c.usec)} (${(c.calls / storedAt.length).toFixed(1)} calls)`).join(', ')}`);
+  }
   log(`peak RSS per process: ${ROLES.map((r) => `${r} ${mb(peaks.get(r) ?? 0)} MB`).join(', ')}`);
   log(`Redis used_memory: peak ${mb(redisPeak)} MB, after draining ${mb(drained.redis)} MB`);
   if (boundBefore && boundAfter) {
