@@ -182,7 +182,7 @@ console.log(`\nstories: uci_dev.jsonl, ${rows.length} headlines, ${new Set(rows.
   report('story-cluster, no time decay (threshold 0.3)', p4, ms4);
   // The span cap bounds sagas that chain for days; uci_dev's gold stories are one day each.
   const [p5, ms5] = await ours({ maxSpanMs: Infinity }, true);
-  report('story-cluster, no span cap (default 72 h)', p5, ms5);
+  report('story-cluster, no span cap (the default is 72 h)', p5, ms5);
   const [p6, ms6] = await ours({ maxSpanMs: 24 * 3_600_000 }, true);
   report('story-cluster, 24 h span cap', p6, ms6);
 }

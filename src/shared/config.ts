@@ -22,7 +22,10 @@ export function parseDuration(value: string | number): number {
 // Note: zod's .default() takes the OUTPUT value (milliseconds), it does not run the transform.
 const duration = z.union([z.string(), z.number().positive()]).transform((v, ctx) => {
   try {
-    return parseDuration(v);
+    const ms = parseDuration(v);
+    if (ms > 0) return ms;
+    ctx.addIssue({ code: 'custom', message: `must be longer than 0 (got "${v}")` });
+    return z.NEVER;
   } catch (err) {
     ctx.addIssue({ code: 'custom', message: (err as Error).message });
     return z.NEVER;

@@ -213,27 +213,26 @@ export async function assignStory(
     // Candidate terms missing from our stats are at least as rare as the rarest we know.
     const fallback = idfOf(n, 0);
     const mine = weigh(terms, idf, fallback);
-    const spans = Number.isFinite(maxSpan) && cands.length ? await tx.spans([...new Set(cands.map((c) => c.story))]) : null;
-    let best: IndexedArticle | null = null;
-    let bestScore = 0;
+    // Score every candidate (no I/O), then read the spans of only the stories it could join.
+    const scored: [number, IndexedArticle][] = [];
     for (const c of cands) {
       if (c.published < since || c.published > published + o.windowMs) continue;
-      if (spans) {
-        const span = spans.get(c.story) ?? { start: c.published, end: c.published };
-        if (Math.max(span.end, published) - Math.min(span.start, published) > maxSpan) continue;
-      }
       let s = cosine(mine, new Map(Object.entries(c.terms)));
       if (entities.length && c.entities.length) {
         const shared = c.entities.filter((e) => entities.includes(e)).length;
         s += Math.min(3, shared) * o.entityWeight;
       }
       if (o.halfLifeMs > 0) s *= Math.pow(0.5, Math.abs(published - c.published) / o.halfLifeMs);
-      if (s > bestScore) {
-        bestScore = s;
-        best = c;
-      }
+      if (s >= o.threshold && s > 0) scored.push([s, c]);
     }
-    const joined = best !== null && bestScore >= o.threshold;
+    scored.sort((a, b) => b[0] - a[0]);
+    const spans = Number.isFinite(maxSpan) && scored.length ? await tx.spans([...new Set(scored.map(([, c]) => c.story))]) : null;
+    const fits = (c: IndexedArticle) => {
+      const span = spans?.get(c.story) ?? { start: c.published, end: c.published };
+      return !spans || Math.max(span.end, published) - Math.min(span.start, published) <= maxSpan;
+    };
+    const [bestScore, best] = scored.find(([, c]) => fits(c)) ?? [0, null];
+    const joined = best !== null;
     const story = joined ? best!.story : storyIdFor(article.id);
     await tx.add(
       {

@@ -4,12 +4,13 @@ import type { Redis } from 'ioredis';
 
 export interface StorySummary {
   id: string;
-  /** Title of the story's first article. */
+  /** Title of the article that started the story (the first to arrive; the story id derives from its id). */
   title: string;
   size: number;
   outlets: string[];
   /** Most frequent topics among its articles, best first. */
   topics: string[];
+  /** Earliest and latest published time of its articles, whatever order they arrived in. */
   firstSeen: string | null;
   lastSeen: string | null;
 }

@@ -34,6 +34,7 @@ describe('config', () => {
     expect(parseConfig({ stories: { window: '2m', ttl: '5m' } }, 'test', {}).stories).toEqual({ window: 120_000, maxSpan: 120_000, ttl: 300_000 });
     expect(parseConfig({ stories: { maxSpan: '1d' } }, 'test', {}).stories).toEqual({ window: 259_200_000, maxSpan: 86_400_000, ttl: 604_800_000 });
     expect(() => parseConfig({ stories: { window: '1d', ttl: '2h' } }, 'test', {})).toThrow(/stories\.ttl: stories\.ttl must be at least stories\.window/);
+    expect(() => parseConfig({ stories: { maxSpan: '0s' } }, 'test', {})).toThrow(/stories\.maxSpan: must be longer than 0/);
     // A window longer than the default retention, set before the retention was a setting, still loads.
     expect(parseConfig({ stories: { window: '10d' } }, 'test', {}).stories).toEqual({ window: 864_000_000, maxSpan: 864_000_000, ttl: 864_000_000 });
   });
