@@ -286,6 +286,16 @@ async function main(): Promise<void> {
     return typeof url === 'string' ? url : undefined;
   };
   const ARTICLE_QUEUES = QUEUE_NAMES.filter((q) => q !== 'feed');
+  /** A Redis read in the watch loop, or an error naming it after 30 s (a hung Redis is a finding too). */
+  const answered = async <T>(p: Promise<T>, what: string): Promise<T> => {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`Redis did not answer ${what} within 30 s (stored ${storedAt.length} of ${articles.length})`)), 30_000)));
+    try {
+      return await Promise.race([p, late]);
+    } finally {
+      clearTimeout(timer);
+    }
+  };
   /** Failed article jobs (a failed feed poll is no article, and the schedule polls again). */
   const failedArticles = async () => (await probe.failed()).filter((f) => f.queue !== 'feed');
 
@@ -296,13 +306,22 @@ async function main(): Promise<void> {
    */
   const stallReport = async (missing: string[]): Promise<string> => {
     const lines: string[] = [];
+    // Worker CPU first and on its own clock: it needs no Redis, and says who (if anyone) is busy.
+    const cpuNow = (): number[] => [...procs.procs.values()].map((p) => (p.child.pid ? cpuSeconds(p.child.pid) : 0));
+    const before = cpuNow();
+    const cpuLine = new Promise<string>((r) =>
+      setTimeout(() => {
+        const busy = cpuNow().map((c, i) => c - before[i]!);
+        r(`CPU s over 5 s: ${[...procs.procs.keys()].map((role, i) => `${role} ${busy[i]!.toFixed(2)}`).join(', ')}`);
+      }, 5000),
+    );
     const collect = async () => {
       lines.push(`queues: ${await probe.describe()}`);
       lines.push(`stored: ${storedAt.length} JSONL lines, ${await probe.stored()} counted by the store workers; ${missing.length} released articles neither in the JSONL nor failed, e.g. ${missing.slice(0, 5).join(' ')}`);
       for (const q of QUEUE_NAMES) {
         const queue = probe.queues.get(q);
         lines.push(`${q}: ${await queue.getWorkersCount()} workers connected`);
-        for (const job of await queue.getJobs(['active', 'waiting', 'delayed', 'prioritized'], 0, 4)) {
+        for (const job of await queue.getJobs(['active', 'waiting', 'delayed', 'prioritized', 'waiting-children'], 0, 4)) {
           const state = await job.getState();
           const age = job.processedOn ? `${((Date.now() - job.processedOn) / 1000).toFixed(0)} s since taken` : 'not taken';
           const retry = state === 'delayed' && job.failedReason ? `, delayed ${job.delay} ms after: ${job.failedReason.slice(0, 120)}` : '';
@@ -313,21 +332,18 @@ async function main(): Promise<void> {
       // keeps a queue's newest 1,000 completed jobs, so older ones are out of view).
       const seen = new Set(missing);
       for (const q of ARTICLE_QUEUES) {
+        if (!seen.size) break;
         const done = (await probe.queues.get(q).getCompleted(0, 999)).filter((job) => seen.has(urlOf(job.data) ?? ''));
         if (!done.length) continue;
         lines.push(`${done.length} missing articles completed in ${q} (of the newest 1,000 completed), e.g.`);
         for (const job of done.slice(0, 3)) lines.push(`  ${urlOf(job.data)} (job ${job.id}${job.returnvalue != null ? `, returned ${JSON.stringify(job.returnvalue).slice(0, 160)}` : ''})`);
       }
-      const cpuNow = (): number[] => [...procs.procs.values()].map((p) => (p.child.pid ? cpuSeconds(p.child.pid) : 0));
-      const before = cpuNow();
-      await new Promise((r) => setTimeout(r, 5000));
-      const busy = cpuNow().map((c, i) => c - before[i]!);
-      lines.push(`CPU s over 5 s: ${[...procs.procs.keys()].map((r, i) => `${r} ${busy[i]!.toFixed(2)}`).join(', ')}`);
     };
     let timer: NodeJS.Timeout | undefined;
-    const gaveUp = new Promise<void>((r) => (timer = setTimeout(() => (lines.push('(report cut short: Redis did not answer within 30 s)'), r()), 30_000)));
-    await Promise.race([collect().catch((err: unknown) => void lines.push(`(report cut short: ${String(err)})`)), gaveUp]);
+    const cutShort = new Promise<void>((r) => (timer = setTimeout(() => (lines.push('(report cut short after 30 s: Redis slow or not answering)'), r()), 30_000)));
+    await Promise.race([collect().catch((err: unknown) => void lines.push(`(report cut short: ${String(err)})`)), cutShort]);
     clearTimeout(timer);
+    lines.unshift(await cpuLine);
     lines.push(`worker output (tail):\n${procs.output().slice(-3000)}`);
     return lines.join('\n');
   };
@@ -449,7 +465,7 @@ async function main(): Promise<void> {
   try {
     for (;;) {
       await new Promise((r) => setTimeout(r, 1000));
-      const m = await sampleMemory();
+      const m = await answered(sampleMemory(), 'INFO memory');
       if (args.soak && Date.now() - lastSoakSample >= 10_000) {
         lastSoakSample = Date.now();
         memSamples.push({ t: Date.now() - started, ...m });
@@ -461,19 +477,24 @@ async function main(): Promise<void> {
         if (!familiesWarm && t >= warmupMs) [familiesWarm, warmAt] = [await keyspaceByFamily(redis), t];
         if (familiesWarm && !familiesReleased && t >= (N * 1000) / RATE) [familiesReleased, releasedAt] = [await keyspaceByFamily(redis), t];
       }
-      const failedNow = await failedArticles();
+      const failedNow = await answered(failedArticles(), 'failed jobs');
       failed = failedNow.length;
-      if (storedAt.length + failed >= articles.length && (await probe.idle())) break;
-      if (procs.crashed().length) throw new Error(`a worker process died: ${procs.crashed().join(', ')}\n${procs.output()}`);
-      if (Date.now() - started > TIMEOUT_MS) throw new Error(`timed out with ${storedAt.length}/${articles.length} stored`);
-      // The stall clock runs only while some released article is neither stored nor failed (a
-      // slow live run waits between releases).
       const releasedCount = RATE > 0 ? articles.filter(released).length : articles.length;
-      if (storedAt.length + failed !== progress || storedAt.length + failed >= releasedCount) [progress, progressAt] = [storedAt.length + failed, Date.now()];
-      else if (Date.now() - progressAt > STALL_MS) {
+      const caughtUp = storedAt.length + failed >= releasedCount;
+      const idle = caughtUp && (await answered(probe.idle(), 'queue counts'));
+      if (idle && releasedCount >= articles.length) break;
+      if (procs.crashed().length) throw new Error(`a worker process died: ${procs.crashed().join(', ')}\n${procs.output()}`);
+      const missing = () => {
         const failedUrls = new Set(failedNow.map((f) => urlOf(f.data)));
-        const missing = articles.map((a) => `${bases[a.feed % HOSTS]}${a.path}`).filter((url, i) => released(articles[i]!) && !storedUrls.has(url) && !failedUrls.has(url));
-        throw new Error(`stalled: nothing stored or failed for ${STALL_MS / 1000} s\n${await stallReport(missing)}`);
+        return articles.map((a) => `${bases[a.feed % HOSTS]}${a.path}`).filter((url, i) => released(articles[i]!) && !storedUrls.has(url) && !failedUrls.has(url));
+      };
+      if (Date.now() - started > TIMEOUT_MS) throw new Error(`timed out with ${storedAt.length}/${articles.length} stored\n${await stallReport(missing())}`);
+      // The stall clock stops while the pipeline has caught up and gone idle (a live run waiting
+      // for its next release); it runs while an article is outstanding, or while everything is
+      // counted but a job is still in a queue.
+      if (storedAt.length + failed !== progress || idle) [progress, progressAt] = [storedAt.length + failed, Date.now()];
+      else if (Date.now() - progressAt > STALL_MS) {
+        throw new Error(`stalled: nothing stored or failed for ${STALL_MS / 1000} s${caughtUp ? ', every article counted but the queues not idle' : ''}\n${await stallReport(missing())}`);
       }
     }
     readNewLines();
