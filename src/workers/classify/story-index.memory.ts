@@ -1,12 +1,62 @@
-// In-process StoryIndex for batch mode, tests and benchmarks: per-term postings ordered by
-// time, trimmed as the window slides. Transactions run one at a time (a promise chain).
-import type { IndexedArticle, StoryIndex, StoryIndexTxn } from './story-cluster.js';
+// In-process StoryIndex for batch mode, tests and benchmarks. Per-term postings in arrival
+// order; articles leave in published order through a min-heap as the window slides, so each
+// assignment costs what it touches, not the window's size (a backfill of a million articles
+// stays linear). Transactions run one at a time (a promise chain).
+import type { IndexedArticle, StoryIndex, StoryIndexTxn, StorySpan } from './story-cluster.js';
+
+/** A term's postings: ids in arrival order from `head` on; some may be gone (left the window). */
+interface Postings {
+  ids: string[];
+  head: number;
+  /** How many of the ids are still in the window: the term's document frequency. */
+  live: number;
+}
+
+/** Binary min-heap of [published, id]. */
+class TimeHeap {
+  private readonly items: [number, string][] = [];
+
+  push(item: [number, string]): void {
+    const a = this.items;
+    a.push(item);
+    for (let i = a.length - 1; i > 0; ) {
+      const parent = (i - 1) >> 1;
+      if (a[parent]![0] <= a[i]![0]) break;
+      [a[parent], a[i]] = [a[i]!, a[parent]!];
+      i = parent;
+    }
+  }
+
+  peek(): [number, string] | undefined {
+    return this.items[0];
+  }
+
+  pop(): [number, string] | undefined {
+    const a = this.items;
+    const top = a[0];
+    const last = a.pop();
+    if (a.length && last) {
+      a[0] = last;
+      for (let i = 0; ; ) {
+        const l = 2 * i + 1;
+        const r = l + 1;
+        let m = i;
+        if (l < a.length && a[l]![0] < a[m]![0]) m = l;
+        if (r < a.length && a[r]![0] < a[m]![0]) m = r;
+        if (m === i) break;
+        [a[m], a[i]] = [a[i]!, a[m]!];
+        i = m;
+      }
+    }
+    return top;
+  }
+}
 
 export class MemoryStoryIndex implements StoryIndex {
   private readonly articles = new Map<string, IndexedArticle>();
-  /** term -> article ids in arrival order (roughly time order). */
-  private readonly postings = new Map<string, string[]>();
-  private readonly stories = new Map<string, { members: string[]; sources: Set<string>; start: number; end: number }>();
+  private readonly postings = new Map<string, Postings>();
+  private readonly byTime = new TimeHeap();
+  private readonly stories = new Map<string, { members: Set<string>; sources: Set<string>; start: number; end: number }>();
   private queue: Promise<unknown> = Promise.resolve();
   private readonly txn: StoryIndexTxn;
 
@@ -15,21 +65,25 @@ export class MemoryStoryIndex implements StoryIndex {
       get: async (id) => this.articles.get(id) ?? null,
       stats: async (terms, since) => {
         this.trim(since);
-        return { n: this.articles.size, df: terms.map((t) => this.postings.get(t)?.length ?? 0) };
+        return { n: this.articles.size, df: terms.map((t) => this.postings.get(t)?.live ?? 0) };
       },
       candidates: async (terms, since, limit) => {
         const seen = new Map<string, IndexedArticle>();
         for (const t of terms) {
-          const ids = this.postings.get(t) ?? [];
-          for (let i = ids.length - 1, k = 0; i >= 0 && k < limit; i--, k++) {
-            const a = this.articles.get(ids[i]!);
-            if (a && a.published >= since) seen.set(a.id, a);
+          const p = this.postings.get(t);
+          if (!p) continue;
+          // Newest first; ids of articles that left the window out of order are skipped.
+          for (let i = p.ids.length - 1, k = 0; i >= p.head && k < limit; i--) {
+            const a = this.articles.get(p.ids[i]!);
+            if (!a) continue;
+            k++;
+            if (a.published >= since) seen.set(a.id, a);
           }
         }
         return [...seen.values()];
       },
       spans: async (ids) => {
-        const out = new Map<string, { start: number; end: number }>();
+        const out = new Map<string, StorySpan>();
         for (const id of ids) {
           const s = this.stories.get(id);
           if (s) out.set(id, { start: s.start, end: s.end });
@@ -39,14 +93,16 @@ export class MemoryStoryIndex implements StoryIndex {
       add: async (a) => {
         if (this.articles.has(a.id)) return;
         this.articles.set(a.id, a);
+        this.byTime.push([a.published, a.id]);
         for (const t of Object.keys(a.terms)) {
-          let ids = this.postings.get(t);
-          if (!ids) this.postings.set(t, (ids = []));
-          ids.push(a.id);
+          let p = this.postings.get(t);
+          if (!p) this.postings.set(t, (p = { ids: [], head: 0, live: 0 }));
+          p.ids.push(a.id);
+          p.live++;
         }
         let s = this.stories.get(a.story);
-        if (!s) this.stories.set(a.story, (s = { members: [], sources: new Set(), start: a.published, end: a.published }));
-        s.members.push(a.id);
+        if (!s) this.stories.set(a.story, (s = { members: new Set(), sources: new Set(), start: a.published, end: a.published }));
+        s.members.add(a.id);
         s.start = Math.min(s.start, a.published);
         s.end = Math.max(s.end, a.published);
         if (a.source) s.sources.add(a.source);
@@ -70,25 +126,31 @@ export class MemoryStoryIndex implements StoryIndex {
     return this.articles.size;
   }
 
-  // Drops articles older than the window; input arrives roughly in time order, so the oldest
-  // sit at the front of each posting list.
-  private lastTrim = -Infinity;
+  /** Drops the articles published before `since`, oldest first. */
   private trim(since: number): void {
-    if (since <= this.lastTrim) return;
-    this.lastTrim = since;
-    for (const [id, a] of this.articles) {
-      if (a.published >= since) continue;
-      this.articles.delete(id);
+    for (let top = this.byTime.peek(); top && top[0] < since; top = this.byTime.peek()) {
+      this.byTime.pop();
+      const a = this.articles.get(top[1]);
+      if (!a) continue;
+      this.articles.delete(a.id);
+      for (const t of Object.keys(a.terms)) {
+        const p = this.postings.get(t)!;
+        if (--p.live === 0) {
+          this.postings.delete(t);
+          continue;
+        }
+        // Advance past ids that have left; compact once the dead prefix is half the array.
+        while (p.head < p.ids.length && !this.articles.has(p.ids[p.head]!)) p.head++;
+        if (p.head > 32 && p.head * 2 > p.ids.length) {
+          p.ids = p.ids.slice(p.head);
+          p.head = 0;
+        }
+      }
       const s = this.stories.get(a.story);
       if (s) {
-        s.members = s.members.filter((m) => m !== id);
-        if (s.members.length === 0) this.stories.delete(a.story);
+        s.members.delete(a.id);
+        if (s.members.size === 0) this.stories.delete(a.story);
       }
-    }
-    for (const [t, ids] of this.postings) {
-      const kept = ids.filter((id) => this.articles.has(id));
-      if (kept.length) this.postings.set(t, kept);
-      else this.postings.delete(t);
     }
   }
 }
