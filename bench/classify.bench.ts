@@ -1,12 +1,16 @@
 // Classify-stage benchmark: topic accuracy / macro-F1 (BBC hold-out, AG dev), speed, and story
-// clustering quality (B-cubed, pairwise F1) on ../shared/data, each beside an in-run baseline.
+// clustering quality (B-cubed, pairwise F1) on ../shared/data, each beside an in-run baseline;
+// then the story index's assignment rate on Redis (REDIS_URL, else 127.0.0.1:6379).
 // `npm run bench:classify` (add `--quick` to skip retraining and use the shipped model only).
+import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { classifyArticle, predictArticleTopics } from '../src/workers/classify/classify.js';
 import { extractEntities } from '../src/workers/classify/entities.js';
-import { assignStory, storyTerms, type ClusterOptions } from '../src/workers/classify/story-cluster.js';
+import { Redis } from 'ioredis';
+import { assignStory, storyTerms, type ClusterOptions, type StoryIndex } from '../src/workers/classify/story-cluster.js';
 import { MemoryStoryIndex } from '../src/workers/classify/story-index.memory.js';
+import { RedisStoryIndex } from '../src/workers/classify/story-index.redis.js';
 import { TAXONOMY_TO_AG, TAXONOMY_TO_BBC } from '../src/workers/classify/taxonomy.js';
 import { trainTopicModel, type TopicModel } from '../src/workers/classify/topic-model.js';
 import { DEFAULT_TRAIN_OPTIONS, defaultModelPath, loadTopicModel, topicSplit } from '../src/workers/classify/train.js';
@@ -185,4 +189,54 @@ console.log(`\nstories: uci_dev.jsonl, ${rows.length} headlines, ${new Set(rows.
   report('story-cluster, no span cap (the default is 72 h)', p5, ms5);
   const [p6, ms6] = await ours({ maxSpanMs: 24 * 3_600_000 }, true);
   report('story-cluster, 24 h span cap', p6, ms6);
+}
+
+// ---------------- story index on Redis ----------------
+// Every classify worker assigns stories under one Redis lock, so this rate is the story stage's
+// ceiling however many workers run. Articles: the BBC texts (title + lead, ~60 terms each, as a
+// real article has; uci headlines have ~8), published a minute apart. Clusterers here share one
+// process; the in-memory index over the same articles is the baseline.
+{
+  const url = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+  const admin = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1, retryStrategy: () => null });
+  const reachable = await admin.connect().then(
+    () => true,
+    () => false,
+  );
+  if (!reachable) console.log(`\nstory index on Redis: skipped, no Redis answers at ${url} (set REDIS_URL)`);
+  else {
+    const t0 = Date.now() - 48 * 3_600_000;
+    const arts = readFileSync(join(DATA, 'topics', 'bbc.jsonl'), 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((l, i) => {
+        const r = JSON.parse(l) as { title: string; text: string };
+        return { id: `bbc-${i}`, title: r.title, text: r.text, source: 'BBC', published: t0 + i * 60_000 };
+      });
+    const rate = async (indexes: StoryIndex[]): Promise<number> => {
+      let next = 0;
+      const start = performance.now();
+      await Promise.all(indexes.map(async (index) => {
+        while (next < arts.length) await assignStory(index, arts[next++]!);
+      }));
+      return arts.length / ((performance.now() - start) / 1000);
+    };
+    console.log(`\nstory index: ${arts.length} BBC articles (title + lead), assignments/s`);
+    console.log(`  in-memory index, 1 clusterer (baseline)    ${(await rate([new MemoryStoryIndex()])).toFixed(0)}`);
+    for (const n of [1, 2, 4]) {
+      const prefix = `bench-stories-${randomBytes(6).toString('hex')}`;
+      const conns = Array.from({ length: n }, () => new Redis(url));
+      try {
+        console.log(`  Redis index (${url}), ${n} clusterer${n > 1 ? 's' : ' '}    ${(await rate(conns.map((c) => new RedisStoryIndex(c, prefix)))).toFixed(0)}`);
+      } finally {
+        for (let cursor = '0'; ; ) {
+          const [nextCursor, keys] = await admin.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+          if (keys.length) await admin.del(...keys);
+          if ((cursor = nextCursor) === '0') break;
+        }
+        for (const c of conns) c.disconnect();
+      }
+    }
+  }
+  admin.disconnect();
 }
