@@ -296,6 +296,12 @@ async function main(): Promise<void> {
       clearTimeout(timer);
     }
   };
+  /** Failed article jobs, counted. */
+  const failedCount = async () => {
+    let n = 0;
+    for (const q of ARTICLE_QUEUES) n += (await probe.counts(q)).failed ?? 0;
+    return n;
+  };
   /** Failed article jobs (a failed feed poll is no article, and the schedule polls again). */
   const failedArticles = async () => (await probe.failed()).filter((f) => f.queue !== 'feed');
 
@@ -474,43 +480,43 @@ async function main(): Promise<void> {
       }
       if (args.soak && RATE > 0) {
         const t = Date.now() - started;
-        if (!familiesWarm && t >= warmupMs) [familiesWarm, warmAt] = [await keyspaceByFamily(redis), t];
-        if (familiesWarm && !familiesReleased && t >= (N * 1000) / RATE) [familiesReleased, releasedAt] = [await keyspaceByFamily(redis), t];
+        if (!familiesWarm && t >= warmupMs) [familiesWarm, warmAt] = [await answered(keyspaceByFamily(redis), 'the keyspace scan'), t];
+        if (familiesWarm && !familiesReleased && t >= (N * 1000) / RATE) [familiesReleased, releasedAt] = [await answered(keyspaceByFamily(redis), 'the keyspace scan'), t];
       }
-      const failedNow = await answered(failedArticles(), 'failed jobs');
-      failed = failedNow.length;
+      // Counts, not lists (a list stops at 1,000 jobs); distinct stored URLs, not JSONL lines.
+      failed = await answered(failedCount(), 'failed counts');
       const releasedCount = RATE > 0 ? articles.filter(released).length : articles.length;
-      const caughtUp = storedAt.length + failed >= releasedCount;
+      const caughtUp = storedUrls.size + failed >= releasedCount;
       const idle = caughtUp && (await answered(probe.idle(), 'queue counts'));
       if (idle && releasedCount >= articles.length) break;
       if (procs.crashed().length) throw new Error(`a worker process died: ${procs.crashed().join(', ')}\n${procs.output()}`);
-      const missing = () => {
-        const failedUrls = new Set(failedNow.map((f) => urlOf(f.data)));
+      const missing = async () => {
+        const failedUrls = new Set((await failedArticles()).map((f) => urlOf(f.data)));
         return articles.map((a) => `${bases[a.feed % HOSTS]}${a.path}`).filter((url, i) => released(articles[i]!) && !storedUrls.has(url) && !failedUrls.has(url));
       };
-      if (Date.now() - started > TIMEOUT_MS) throw new Error(`timed out with ${storedAt.length}/${articles.length} stored\n${await stallReport(missing())}`);
+      if (Date.now() - started > TIMEOUT_MS) throw new Error(`timed out with ${storedAt.length}/${articles.length} stored\n${await stallReport(await missing())}`);
       // The stall clock stops while the pipeline has caught up and gone idle (a live run waiting
       // for its next release); it runs while an article is outstanding, or while everything is
       // counted but a job is still in a queue.
       if (storedAt.length + failed !== progress || idle) [progress, progressAt] = [storedAt.length + failed, Date.now()];
       else if (Date.now() - progressAt > STALL_MS) {
-        throw new Error(`stalled: nothing stored or failed for ${STALL_MS / 1000} s${caughtUp ? ', every article counted but the queues not idle' : ''}\n${await stallReport(missing())}`);
+        throw new Error(`stalled: nothing stored or failed for ${STALL_MS / 1000} s${caughtUp ? ', every article counted but the queues not idle' : ''}\n${await stallReport(await missing())}`);
       }
     }
     readNewLines();
     cpu = Object.fromEntries([...procs.procs].map(([r, p]) => [r, p.child.pid ? cpuSeconds(p.child.pid) : 0]));
-    cpu['redis-server'] = (await redisCpu()) - redisCpuStart;
-    commandStats = parseCommandStats(await redis.info('commandstats'));
+    cpu['redis-server'] = (await answered(redisCpu(), 'INFO cpu')) - redisCpuStart;
+    commandStats = parseCommandStats(await answered(redis.info('commandstats'), 'INFO commandstats'));
     const bench = process.cpuUsage(benchCpuStart);
     cpu['bench (feed/page server, watcher)'] = (bench.user + bench.system) / 1e6;
     await new Promise((r) => setTimeout(r, 3000));
-    if (args.soak) keyspace = await keyspaceByFamily(redis);
+    if (args.soak) keyspace = await answered(keyspaceByFamily(redis), 'the keyspace scan');
   } finally {
     clearInterval(tail);
   }
-  const drained = await sampleMemory();
+  const drained = await answered(sampleMemory(), 'INFO memory');
   const reasons = new Map<string, number>();
-  for (const f of await failedArticles()) {
+  for (const f of await answered(failedArticles(), 'failed jobs')) {
     const key = `${f.queue}: ${f.reason.replace(/https?:\/\/\S+/g, 'URL').slice(0, 90)}`;
     reasons.set(key, (reasons.get(key) ?? 0) + 1);
   }

@@ -4,9 +4,13 @@
 // stays linear). Transactions run one at a time (a promise chain).
 import type { IndexedArticle, StoryIndex, StoryIndexTxn, StorySpan } from './story-cluster.js';
 
-/** A term's postings: ids in arrival order from `head` on; some may be gone (left the window). */
+/**
+ * A term's postings: articles in arrival order from `head` on. An entry is live while the index
+ * holds that very record (an article that left the window and was added again has a new
+ * record, with its own entries).
+ */
 interface Postings {
-  ids: string[];
+  ids: IndexedArticle[];
   head: number;
   /** How many of the ids are still in the window: the term's document frequency. */
   live: number;
@@ -74,8 +78,8 @@ export class MemoryStoryIndex implements StoryIndex {
           if (!p) continue;
           // Newest first; ids of articles that left the window out of order are skipped.
           for (let i = p.ids.length - 1, k = 0; i >= p.head && k < limit; i--) {
-            const a = this.articles.get(p.ids[i]!);
-            if (!a) continue;
+            const a = p.ids[i]!;
+            if (this.articles.get(a.id) !== a) continue;
             k++;
             if (a.published >= since) seen.set(a.id, a);
           }
@@ -97,7 +101,7 @@ export class MemoryStoryIndex implements StoryIndex {
         for (const t of Object.keys(a.terms)) {
           let p = this.postings.get(t);
           if (!p) this.postings.set(t, (p = { ids: [], head: 0, live: 0 }));
-          p.ids.push(a.id);
+          p.ids.push(a);
           p.live++;
         }
         let s = this.stories.get(a.story);
@@ -126,7 +130,10 @@ export class MemoryStoryIndex implements StoryIndex {
     return this.articles.size;
   }
 
-  /** Drops the articles published before `since`, oldest first. */
+  /**
+   * Drops the articles published before `since`, oldest first, including one that arrived late
+   * with a time already behind the window (as the Redis index counts by score).
+   */
   private trim(since: number): void {
     for (let top = this.byTime.peek(); top && top[0] < since; top = this.byTime.peek()) {
       this.byTime.pop();
@@ -140,7 +147,7 @@ export class MemoryStoryIndex implements StoryIndex {
           continue;
         }
         // Advance past ids that have left; compact once the dead prefix is half the array.
-        while (p.head < p.ids.length && !this.articles.has(p.ids[p.head]!)) p.head++;
+        while (p.head < p.ids.length && this.articles.get(p.ids[p.head]!.id) !== p.ids[p.head]) p.head++;
         if (p.head > 32 && p.head * 2 > p.ids.length) {
           p.ids = p.ids.slice(p.head);
           p.head = 0;

@@ -34,6 +34,32 @@ describe('MemoryStoryIndex', () => {
     expect(index.size).toBe(0);
   });
 
+  it('does not count an article that arrives already behind the window', async () => {
+    const index = new MemoryStoryIndex();
+    await index.transaction(async (tx) => {
+      await tx.add(article('now', 100, ['port']), 0);
+      expect(await tx.stats(['port'], 90)).toEqual({ n: 1, df: [1] });
+      await tx.add(article('late', 50, ['port']), 0);
+      expect(await tx.stats(['port'], 90)).toEqual({ n: 1, df: [1] });
+      expect((await tx.candidates(['port'], 90, 10)).map((x) => x.id)).toEqual(['now']);
+    });
+  });
+
+  it('counts an article that left and came back once, under its new terms only', async () => {
+    const index = new MemoryStoryIndex();
+    await index.transaction(async (tx) => {
+      await tx.add(article('a', 50, ['port']), 0);
+      await tx.add(article('b', 40, ['port']), 0);
+      await tx.stats(['port'], 45); // b leaves, though it is not the oldest in the postings
+      await tx.add(article('b', 40, ['strike']), 0); // a retried job adds it again, retitled
+      expect(await tx.stats(['port', 'strike'], 30)).toEqual({ n: 2, df: [1, 1] });
+      expect((await tx.candidates(['port'], 30, 2)).map((x) => x.id)).toEqual(['a']);
+      expect((await tx.candidates(['strike'], 30, 2)).map((x) => x.id)).toEqual(['b']);
+      await tx.add(article('c', 60, ['port']), 0);
+      expect((await tx.candidates(['port'], 30, 2)).map((x) => x.id)).toEqual(['c', 'a']);
+    });
+  });
+
   it('keeps postings whole across many articles leaving (compaction)', async () => {
     const index = new MemoryStoryIndex();
     await index.transaction(async (tx) => {
