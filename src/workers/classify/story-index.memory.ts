@@ -10,9 +10,9 @@ import type { IndexedArticle, StoryIndex, StoryIndexTxn, StorySpan } from './sto
  * record, with its own entries).
  */
 interface Postings {
-  ids: IndexedArticle[];
+  entries: IndexedArticle[];
   head: number;
-  /** How many of the ids are still in the window: the term's document frequency. */
+  /** How many of the entries are still in the window: the term's document frequency. */
   live: number;
 }
 
@@ -76,9 +76,9 @@ export class MemoryStoryIndex implements StoryIndex {
         for (const t of terms) {
           const p = this.postings.get(t);
           if (!p) continue;
-          // Newest first; ids of articles that left the window out of order are skipped.
-          for (let i = p.ids.length - 1, k = 0; i >= p.head && k < limit; i--) {
-            const a = p.ids[i]!;
+          // Newest first; entries of articles that left the window out of order are skipped.
+          for (let i = p.entries.length - 1, k = 0; i >= p.head && k < limit; i--) {
+            const a = p.entries[i]!;
             if (this.articles.get(a.id) !== a) continue;
             k++;
             if (a.published >= since) seen.set(a.id, a);
@@ -100,8 +100,8 @@ export class MemoryStoryIndex implements StoryIndex {
         this.byTime.push([a.published, a.id]);
         for (const t of Object.keys(a.terms)) {
           let p = this.postings.get(t);
-          if (!p) this.postings.set(t, (p = { ids: [], head: 0, live: 0 }));
-          p.ids.push(a);
+          if (!p) this.postings.set(t, (p = { entries: [], head: 0, live: 0 }));
+          p.entries.push(a);
           p.live++;
         }
         let s = this.stories.get(a.story);
@@ -146,10 +146,10 @@ export class MemoryStoryIndex implements StoryIndex {
           this.postings.delete(t);
           continue;
         }
-        // Advance past ids that have left; compact once the dead prefix is half the array.
-        while (p.head < p.ids.length && this.articles.get(p.ids[p.head]!.id) !== p.ids[p.head]) p.head++;
-        if (p.head > 32 && p.head * 2 > p.ids.length) {
-          p.ids = p.ids.slice(p.head);
+        // Advance past entries that have left; compact once the dead prefix is half the array.
+        while (p.head < p.entries.length && this.articles.get(p.entries[p.head]!.id) !== p.entries[p.head]) p.head++;
+        if (p.head > 32 && p.head * 2 > p.entries.length) {
+          p.entries = p.entries.slice(p.head);
           p.head = 0;
         }
       }

@@ -12,7 +12,7 @@
 // one event. The lock is held for a few round trips; its PX expiry frees it if a worker dies.
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import type { IndexedArticle, StoryIndex, StoryIndexTxn } from './story-cluster.js';
+import type { IndexedArticle, StoryIndex, StoryIndexTxn, StorySpan } from './story-cluster.js';
 
 export interface RedisStoryIndexOptions {
   /** Lock expiry: longer than any assignment takes (default 10 s). */
@@ -144,7 +144,7 @@ export class RedisStoryIndex implements StoryIndex {
       const p = this.redis.pipeline();
       for (const id of stories) p.hmget(this.k('s', id), 'firstSeen', 'lastSeen');
       const res = (await p.exec()) ?? [];
-      const out = new Map<string, { start: number; end: number }>();
+      const out = new Map<string, StorySpan>();
       res.forEach(([err, v], i) => {
         const [first, last] = (v ?? []) as (string | null)[];
         if (!err && first && last) out.set(stories[i]!, { start: Number(first), end: Number(last) });
