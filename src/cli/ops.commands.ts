@@ -196,7 +196,7 @@ export function registerOpsCommands(program: Command): void {
         if (opts.json) return json(rows);
         if (!rows.length) return out('no stories yet');
         for (const s of rows) {
-          out(`${s.id}  ${s.size} article(s)  ${s.title}\n    outlets: ${s.outlets.join(', ')}; topics: ${s.topics.join(', ')}; last ${s.lastSeen ?? '-'}`);
+          out(`${s.id}  ${s.size} article(s)  ${s.title}\n    outlets: ${s.outlets.join(', ')}; topics: ${s.topics.join(', ')}; published ${s.firstSeen ?? '-'} to ${s.lastSeen ?? '-'}`);
         }
       });
     });
@@ -210,7 +210,7 @@ export function registerOpsCommands(program: Command): void {
         if (!story) throw new Error(`no story ${id} (unknown, or older than the story retention)`);
         if (opts.json) return json(story);
         out(`${story.id}: ${story.title}`);
-        out(`outlets: ${story.outlets.join(', ')}; topics: ${story.topics.join(', ')}`);
+        out(`outlets: ${story.outlets.join(', ')}; topics: ${story.topics.join(', ')}; published ${story.firstSeen ?? '-'} to ${story.lastSeen ?? '-'}`);
         for (const m of story.members) out(`  ${m.published ?? '?'}  [${m.source ?? '?'}] ${m.title}  (${m.id})`);
       });
     });

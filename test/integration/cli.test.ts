@@ -143,6 +143,8 @@ describe('newsflow CLI (real Redis)', { timeout: 90_000 }, () => {
     expect(list).toHaveLength(1);
     expect(list[0].size).toBe(2);
     expect(list[0].outlets.sort()).toEqual(['Paper B', 'Wire A']);
+    expect([list[0].firstSeen, list[0].lastSeen]).toEqual(['2024-03-05T10:00:00.000Z', '2024-03-05T10:01:00.000Z']);
+    expect((await newsflow(['stories', 'list', '--config', config])).stdout).toContain('published 2024-03-05T10:00:00.000Z to 2024-03-05T10:01:00.000Z');
     const show = await newsflow(['stories', 'show', list[0].id, '--config', config]);
     expect(show.stdout).toContain('Wire A');
     expect(show.stdout).toContain('Paper B');
