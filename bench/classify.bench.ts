@@ -14,6 +14,7 @@ import { RedisStoryIndex } from '../src/workers/classify/story-index.redis.js';
 import { TAXONOMY_TO_AG, TAXONOMY_TO_BBC } from '../src/workers/classify/taxonomy.js';
 import { trainTopicModel, type TopicModel } from '../src/workers/classify/topic-model.js';
 import { DEFAULT_TRAIN_OPTIONS, defaultModelPath, loadTopicModel, topicSplit } from '../src/workers/classify/train.js';
+import { cleanupPrefix } from '../test/helpers/redis.js';
 
 const DATA = resolve(process.env.NEWSFLOW_DATA ?? join(process.cwd(), '../shared/data'));
 if (!existsSync(join(DATA, 'topics', 'bbc.jsonl'))) {
@@ -232,11 +233,7 @@ console.log(`\nstories: uci_dev.jsonl, ${rows.length} headlines, ${new Set(rows.
       } finally {
         for (const c of conns) c.disconnect();
         try {
-          for (let cursor = '0'; ; ) {
-            const [nextCursor, keys] = await admin.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-            if (keys.length) await admin.del(...keys);
-            if ((cursor = nextCursor) === '0') break;
-          }
+          await cleanupPrefix(admin, `${prefix}:`);
         } catch (err) {
           console.log(`  (could not remove ${prefix}:* keys: ${String(err)}; they expire within 7 days)`);
         }

@@ -307,8 +307,7 @@ async function main(): Promise<void> {
 
   /**
    * What a stalled run looks like from Redis and /proc: where the missing articles are, who is
-   * busy. Gives up after 30 s (a Redis that stopped answering is itself the finding) and
-   * returns what it has.
+   * busy. The Redis part gives up after 30 s (answered) and the report keeps what it has.
    */
   const stallReport = async (missing: string[]): Promise<string> => {
     const lines: string[] = [];
@@ -345,13 +344,15 @@ async function main(): Promise<void> {
         for (const job of done.slice(0, 3)) lines.push(`  ${urlOf(job.data)} (job ${job.id}${job.returnvalue != null ? `, returned ${JSON.stringify(job.returnvalue).slice(0, 160)}` : ''})`);
       }
     };
-    let timer: NodeJS.Timeout | undefined;
-    const cutShort = new Promise<void>((r) => (timer = setTimeout(() => (lines.push('(report cut short after 30 s: Redis slow or not answering)'), r()), 30_000)));
-    await Promise.race([collect().catch((err: unknown) => void lines.push(`(report cut short: ${String(err)})`)), cutShort]);
-    clearTimeout(timer);
+    await answered(collect(), 'the stall report').catch((err: unknown) => void lines.push(`(report cut short: ${(err as Error).message})`));
     lines.unshift(await cpuLine);
     lines.push(`worker output (tail):\n${procs.output().slice(-3000)}`);
     return lines.join('\n');
+  };
+  /** Released articles neither in the JSONL nor failed, by URL. */
+  const missing = async (): Promise<string[]> => {
+    const failedUrls = new Set((await failedArticles()).map((f) => urlOf(f.data)));
+    return articles.map((a) => `${bases[a.feed % HOSTS]}${a.path}`).filter((url, i) => released(articles[i]!) && !storedUrls.has(url) && !failedUrls.has(url));
   };
   const latencies: number[] = [];
   /** Article URLs in the JSONL, to name the missing ones when the run stalls. */
@@ -490,10 +491,6 @@ async function main(): Promise<void> {
       const idle = caughtUp && (await answered(probe.idle(), 'queue counts'));
       if (idle && releasedCount >= articles.length) break;
       if (procs.crashed().length) throw new Error(`a worker process died: ${procs.crashed().join(', ')}\n${procs.output()}`);
-      const missing = async () => {
-        const failedUrls = new Set((await failedArticles()).map((f) => urlOf(f.data)));
-        return articles.map((a) => `${bases[a.feed % HOSTS]}${a.path}`).filter((url, i) => released(articles[i]!) && !storedUrls.has(url) && !failedUrls.has(url));
-      };
       if (Date.now() - started > TIMEOUT_MS) throw new Error(`timed out with ${storedAt.length}/${articles.length} stored\n${await stallReport(await missing())}`);
       // The stall clock stops while the pipeline has caught up and gone idle (a live run waiting
       // for its next release); it runs while an article is outstanding, or while everything is
