@@ -106,3 +106,63 @@ export function aggregateSnippets(counts: readonly SnippetCounts[]): Prf {
   const recall = t.tp + t.fn ? t.tp / (t.tp + t.fn) : 0;
   return { precision, recall, f1: precision + recall > 0 ? (2 * precision * recall) / (precision + recall) : 0 };
 }
+
+/**
+ * Block metrics on pages labelled with article blocks and boilerplate blocks (newsflow's own sets,
+ * test/fixtures/boilerplate): paragraph recall is the share of article blocks whose words appear
+ * in the output, in one run; boilerplate leak the share of boilerplate blocks that come through.
+ * A boilerplate block of one or two words leaks only as a paragraph of its own (a word like
+ * "Advertisement" may stand inside a sentence); a longer one leaks wherever its words stand.
+ */
+export interface BlockCounts {
+  content: number;
+  found: number;
+  boilerplate: number;
+  leaked: number;
+  /** The blocks counted as leaked and as missing, for reports. */
+  leakedText: string[];
+  missingText: string[];
+}
+
+const blockKey = (s: string): string => (s.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? []).join(' ');
+
+export function blockCounts(paragraphs: readonly string[], content: readonly string[], boilerplate: readonly string[]): BlockCounts {
+  const keys = paragraphs.map(blockKey);
+  const all = ` ${keys.join(' ')} `;
+  const inText = (k: string) => k.length > 0 && all.includes(` ${k} `);
+  const c: BlockCounts = { content: 0, found: 0, boilerplate: 0, leaked: 0, leakedText: [], missingText: [] };
+  for (const entry of content) {
+    const k = blockKey(entry);
+    if (!k) continue;
+    c.content++;
+    if (inText(k)) c.found++;
+    else c.missingText.push(entry);
+  }
+  for (const entry of boilerplate) {
+    const k = blockKey(entry);
+    if (!k) continue;
+    c.boilerplate++;
+    const leaked = k.split(' ').length <= 2 ? keys.includes(k) : inText(k);
+    if (leaked) {
+      c.leaked++;
+      c.leakedText.push(entry);
+    }
+  }
+  return c;
+}
+
+export interface BlockScore {
+  pages: number;
+  paragraphRecall: number;
+  boilerplateLeak: number;
+}
+
+/** Micro-averaged over all blocks of all pages. */
+export function aggregateBlocks(counts: readonly BlockCounts[]): BlockScore {
+  const sum = (f: (c: BlockCounts) => number) => counts.reduce((n, c) => n + f(c), 0);
+  return {
+    pages: counts.length,
+    paragraphRecall: sum((c) => c.found) / Math.max(1, sum((c) => c.content)),
+    boilerplateLeak: sum((c) => c.leaked) / Math.max(1, sum((c) => c.boilerplate)),
+  };
+}

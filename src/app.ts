@@ -21,6 +21,7 @@ import { startWorker, type RunnerOptions } from './workers/runner.js';
 import { buildHandlers } from './workers/handlers.js';
 import type { PipelineDeps, Sink } from './workers/context.js';
 import { createExtractPool } from './workers/readability/extract.pool.js';
+import { blockModelOption, loadBlockModel } from './workers/readability/block-model.js';
 import { createJsonlSink } from './workers/store/jsonl.sink.js';
 import { createPostgresSink } from './workers/store/postgres.sink.js';
 import { createWebhookSink } from './workers/store/webhook.sink.js';
@@ -79,6 +80,9 @@ export async function startPipeline(opts: PipelineOptions): Promise<Pipeline> {
 
   const deps: PipelineDeps = { config, redis, queues, keys, log };
   if (roles.has('extract')) {
+    // A model that cannot be read fails here, once, not on every article in the threads.
+    const { blockModel } = blockModelOption(config.extract.model);
+    if (blockModel !== null) loadBlockModel(blockModel);
     deps.extractor = createExtractPool({
       threads: config.extract.threads || undefined,
       dom: config.extract.dom,

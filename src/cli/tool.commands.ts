@@ -1,16 +1,19 @@
 // One-off commands on the same pure code as the workers, no queues: extract, classify, feed parse.
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { type Command, Option } from 'commander';
 import { EXTRACT_DOMS, type ExtractDom, loadConfig, parseDuration } from '../shared/config.js';
 import { PermanentError } from '../shared/errors.js';
 import { decodeBody, httpGet } from '../shared/http.js';
 import { createNetGuard } from '../shared/net-guard.js';
 import type { BatchResult } from '../workers/classify/batch.js';
+import type { ExtractTrace } from '../workers/readability/extract.js';
 
 // Heavy modules (jsdom, compromise, the topic model) load inside the command that needs them,
 // so `newsflow --help` and the Redis commands start fast.
 const lazy = {
   extract: () => import('../workers/readability/extract.js'),
+  blockModel: () => import('../workers/readability/block-model.js'),
+  blockTraining: () => import('../workers/readability/block-training.js'),
   classify: () => import('../workers/classify/classify.js'),
   classifyWorker: () => import('../workers/classify/classify.worker.js'),
   batch: () => import('../workers/classify/batch.js'),
@@ -47,6 +50,19 @@ function print(value: unknown, json: boolean | undefined, human: () => string): 
 
 const collect = (value: string, previous: string[]) => [...previous, value];
 
+/** `extract --explain`, for people: what each layer dropped. */
+function explainText(trace: ExtractTrace): string {
+  const clip = (t: string) => (t.length > 120 ? `${t.slice(0, 119)}…` : t).replace(/\n/g, ' / ');
+  const lines = [`dropped (${trace.structure.length + trace.blocks.length}):`];
+  for (const s of trace.structure) lines.push(`  ${`${s.reason} (${s.where})`.padEnd(34)} ${clip(s.text)}`);
+  for (const b of trace.blocks) lines.push(`  ${(b.score === undefined ? b.reason : `${b.reason} ${b.score.toFixed(2)}`).padEnd(34)} ${clip(b.text)}`);
+  if (trace.overruled.length) {
+    lines.push(`kept although layers 5-6 scored them as boilerplate (the article would have been empty):`);
+    for (const b of trace.overruled) lines.push(`  ${(b.score === undefined ? b.reason : `${b.reason} ${b.score.toFixed(2)}`).padEnd(34)} ${clip(b.text)}`);
+  }
+  return lines.join('\n');
+}
+
 export function registerToolCommands(program: Command): void {
   program
     .command('extract')
@@ -56,22 +72,40 @@ export function registerToolCommands(program: Command): void {
     .option('--allow <host>', 'let a private host or CIDR be fetched (repeatable)', collect, [])
     .option('--html', 'include the sanitised article HTML')
     .addOption(new Option('--dom <dom>', 'the DOM to parse with (not read from the config file)').choices(EXTRACT_DOMS).default('jsdom'))
+    .option('--model <file>', 'boilerplate classifier model, or "off" (default: extract.model from the config, else the shipped model)')
+    .option('--explain', 'also list every block dropped as boilerplate, with the layer (and classifier score) that dropped it')
     .option('--json', 'print JSON')
-    .action(async (source: string, opts: { url?: string; allow: string[]; html?: boolean; dom: ExtractDom; json?: boolean }) => {
+    .action(async (source: string, opts: { url?: string; allow: string[]; html?: boolean; dom: ExtractDom; model?: string; explain?: boolean; json?: boolean }) => {
       const { dom } = opts;
       const input = await readInput(source, opts.allow);
       const url = opts.url ?? input.url ?? (source.startsWith('http') ? source : 'http://localhost/');
       const { extractArticle } = await lazy.extract();
-      const article = extractArticle(input.text, { url, dom });
+      const { blockModelOption } = await lazy.blockModel();
+      const model = blockModelOption(opts.model ?? loadConfig(program.opts().config).extract.model);
+      const trace: ExtractTrace | undefined = opts.explain ? { structure: [], blocks: [], overruled: [], keptScores: [], classifierMs: 0 } : undefined;
+      const article = extractArticle(input.text, { url, dom, ...model }, trace);
       const { fingerprints: _fp, html, ...rest } = article;
       // A local file has no URL of its own: say the page's canonical one rather than the placeholder.
       if (!opts.url && !input.url) rest.url = article.canonicalUrl ?? source;
-      const out = opts.html ? { ...rest, html } : rest;
+      const out = { ...rest, ...(opts.html ? { html } : {}), ...(trace ? { explain: trace } : {}) };
       print(out, opts.json, () =>
         [article.title ?? '(untitled)', article.byline ? `by ${article.byline}` : '', article.published ?? '', '', article.text]
           .filter((line, i) => line !== '' || i === 3)
-          .join('\n'),
+          .join('\n') + (trace ? `\n\n${explainText(trace)}` : ''),
       );
+    });
+
+  program
+    .command('train-boilerplate')
+    .description('train a boilerplate classifier from your own labelled pages (<name>.html + <name>.gold.json; see models/BOILERPLATE_MODEL_CARD.md)')
+    .requiredOption('--pages <dir>', 'a folder of labelled pages (repeatable)', collect, [])
+    .requiredOption('--out <file>', 'where to write the model (then set extract.model to it)')
+    .action(async (opts: { pages: string[]; out: string }) => {
+      const { trainFromLabelledDirs } = await lazy.blockTraining();
+      const { file, lines, pages } = await trainFromLabelledDirs(opts.pages);
+      await writeFile(opts.out, `${JSON.stringify(file)}\n`);
+      for (const line of lines) process.stderr.write(`${line}\n`);
+      process.stderr.write(`trained on ${pages} pages; wrote ${opts.out}\n`);
     });
 
   program

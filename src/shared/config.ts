@@ -125,6 +125,8 @@ export const configSchema = z.object({
       recycleAfter: z.number().int().positive().default(5_000),
       /** Per-site rules, keyed by host name: CSS selectors to drop or keep. */
       sites: z.record(z.string(), siteRulesSchema).default({}),
+      /** Layer 5, the boilerplate classifier: a model file (`newsflow train-boilerplate`), or `off`; unset = the shipped model. */
+      model: z.string().min(1).optional(),
       /** Layer 4: learn each site's boilerplate from blocks repeated across its articles. */
       learn: z
         .object({

@@ -30,15 +30,7 @@ export const STOPWORDS: ReadonlySet<string> = new Set(
   ).split(' '),
 );
 
-/** 32-bit FNV-1a over UTF-16 code units: fast, stable across runs and platforms. */
-export function fnv1a(s: string, seed = 0x811c9dc5): number {
-  let h = seed >>> 0;
-  for (let i = 0; i < s.length; i++) {
-    h ^= s.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return h >>> 0;
-}
+export { fnv1a } from '../../shared/hash.js';
 
 export function toBase64(a: Float32Array | Int8Array | Uint8Array | Uint16Array): string {
   return Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('base64');

@@ -3,11 +3,16 @@
 //   2. wording: calls to action, ad labels, credits, bare URLs, trailers, bios, copyright
 //   3. repetition: blocks that occur more than once in the article
 //   4. known: fingerprints learned elsewhere for the site
+//   5. model: a classifier trained on labelled pages (block-model.ts) decides what 1-4 kept
+//   6. layout: headings of removed sections, lists of links, repeats inside other blocks (layout.ts)
 // Quotes, short paragraphs and datelines are never removed for being short or for wording.
 import type { Block } from './blocks.js';
 import { closestWhere, descendants, findDescendant } from './dom.js';
 import { fingerprint } from './fingerprint.js';
-import { wordingReason, isPromotional, isAuthorTail } from './wording.js';
+import { wordingReason, isDateline, isPromotional, isAuthorTail } from './wording.js';
+import { blockFeatures, linkDensity, wordCount } from './block-features.js';
+import { type BlockModel, LONG_BLOCK_WORDS, scoreBlock } from './block-model.js';
+import { layoutReasons } from './layout.js';
 
 /** Marks elements a site rule says to keep; no layer removes them or what contains them. */
 export const KEEP_ATTR = 'data-nf-keep';
@@ -78,7 +83,7 @@ const textLength = (n: Node) => (n.textContent ?? '').replace(/\s+/g, '').length
  * Run once on the whole page before Readability (whose rewriting drops classes) and once on
  * its pick.
  */
-export function removeStructuralBoilerplate(root: Element, maxShare = 0.4): string[] {
+export function removeStructuralBoilerplate(root: Element, maxShare = 0.4, onRemove?: (el: Element, reason: string) => void): string[] {
   const total = textLength(root);
   const anyKept = hasKeptInside(root);
   const removed: string[] = [];
@@ -108,6 +113,7 @@ export function removeStructuralBoilerplate(root: Element, maxShare = 0.4): stri
       if (reason === 'tag:figcaption' && captionsAreText) reason = null;
       if (reason && !spared.has(family(reason)) && mayRemove(c)) {
         removed.push(reason);
+        onRemove?.(c, reason);
         c.remove();
       } else visit(c, reason ? new Set([...spared, family(reason)]) : spared);
       c = next;
@@ -163,19 +169,44 @@ export function repeatedBlocks(blocks: readonly Block[], fps: readonly string[])
 export interface CleanOptions {
   byline: string | null;
   knownBoilerplate?: ReadonlySet<string>;
+  /** Layer 5, the learned classifier; absent or null: not run. */
+  model?: BlockModel | null;
+  /** The element the blocks were collected from (the classifier reads the markup around them). */
+  root?: Element;
+  /** The outlet's names (see siteNamesOf). */
+  siteNames?: readonly string[];
+  /**
+   * Layers 5 and 6 judge blocks the rules kept; if together they would leave fewer words than
+   * this where the rules left at least this many, they are overruled and the rules' article
+   * stands (a page that scores as all boilerplate still gives the article Readability found).
+   */
+  minWords?: number;
+}
+
+export interface Removal {
+  text: string;
+  /** `<layer>:<detail>`: structure:…, wording:…, repeated, known, model, layout:… */
+  reason: string;
+  /** The classifier's probability of boilerplate, where it decided. */
+  score?: number;
 }
 
 export interface CleanResult {
   kept: Block[];
   fingerprints: string[];
-  removed: { text: string; reason: string }[];
+  removed: Removal[];
+  /** Blocks layers 5 and 6 would have removed but were overruled to keep the article (see minWords). */
+  overruled: Removal[];
+  /** The classifier's score of each kept block it judged, parallel to `kept` (undefined: not judged). */
+  keptScores: (number | undefined)[];
+  /** Time spent in layers 5 and 6 (features, scoring, layout), in ms. */
+  classifierMs: number;
 }
 
-/** Layers 2-4 over the blocks left by layer 1; each layer judges every block independently. */
-export function cleanBlocks(blocks: readonly Block[], opts: CleanOptions): CleanResult {
-  const fps = blocks.map((b) => fingerprint(b.text));
+/** Layers 2-4, each judging every block on its own: the reason per block, null where none applies. */
+export function ruleReasons(blocks: readonly Block[], opts: Pick<CleanOptions, 'byline' | 'knownBoilerplate'>, fps = blocks.map((b) => fingerprint(b.text))): (string | null)[] {
   const repeated = repeatedBlocks(blocks, fps);
-  const reasons = blocks.map((b, i): string | null => {
+  return blocks.map((b, i): string | null => {
     if (isKept(b)) return null;
     if (opts.knownBoilerplate?.has(fps[i]!)) return 'known';
     const wording = wordingReason(b.text);
@@ -184,18 +215,61 @@ export function cleanBlocks(blocks: readonly Block[], opts: CleanOptions): Clean
     if (isLinkTeaser(b)) return 'structure:link-teaser';
     return isAuthorTail(blocks, i, opts.byline) ? 'wording:author-bio' : null;
   });
+}
+
+/** Layers 2-6 over the blocks left by layer 1. */
+export function cleanBlocks(blocks: readonly Block[], opts: CleanOptions): CleanResult {
+  const fps = blocks.map((b) => fingerprint(b.text));
+  const protectedIdx = new Set<number>();
+  const scores = new Map<number, number>();
+  const rules = ruleReasons(blocks, opts, fps);
+  blocks.forEach((b, i) => isKept(b) && protectedIdx.add(i));
+  // Layer 5: the classifier decides the blocks the rules kept.
+  const started = performance.now();
+  const reasons = [...rules];
+  const densities = blocks.map(linkDensity);
+  const words = blocks.map((b) => wordCount(b.text));
+  if (opts.model && opts.root) {
+    const model = opts.model;
+    const wanted = blocks.map((b, i) => reasons[i] === null && !protectedIdx.has(i) && !isDateline(b.text));
+    const features = blockFeatures(blocks, opts.root, model.hashBits, opts.siteNames, densities, wanted, words);
+    const lastLong = words.findLastIndex((n) => n >= 25);
+    blocks.forEach((_, i) => {
+      if (!wanted[i]) return;
+      const p = scoreBlock(model, features[i]!);
+      scores.set(i, p);
+      const n = words[i]!;
+      const threshold = n >= LONG_BLOCK_WORDS ? model.longThreshold : i > lastLong ? model.tailThreshold : model.threshold;
+      if (p >= threshold) reasons[i] = 'model';
+    });
+  }
+  // Layer 6: what those decisions imply for headings, lists and repeats around them.
+  for (const [i, why] of layoutReasons(blocks, reasons, protectedIdx, densities, words)) reasons[i] = why;
+  const classifierMs = performance.now() - started;
+
+  const minWords = opts.minWords ?? 0;
+  const keptWords = (rs: readonly (string | null)[]) => words.reduce((n, w, i) => n + (rs[i] === null ? w : 0), 0);
+  const overrule = minWords > 0 && keptWords(reasons) < minWords && keptWords(rules) >= minWords;
   const kept: Block[] = [];
   const keptFps: string[] = [];
-  const removed: { text: string; reason: string }[] = [];
+  const keptScores: (number | undefined)[] = [];
+  const removed: Removal[] = [];
+  const overruled: Removal[] = [];
+  const removal = (i: number, reason: string): Removal => {
+    const score = scores.get(i);
+    return score === undefined ? { text: blocks[i]!.text, reason } : { text: blocks[i]!.text, reason, score };
+  };
   blocks.forEach((b, i) => {
-    const reason = reasons[i];
+    const reason = overrule ? rules[i] : reasons[i];
+    if (overrule && reasons[i] && !rules[i]) overruled.push(removal(i, reasons[i]!));
     if (reason) {
-      removed.push({ text: b.text, reason });
+      removed.push(removal(i, reason));
       for (const n of b.nodes) n.parentNode?.removeChild(n);
     } else {
       kept.push(b);
       keptFps.push(fps[i]!);
+      keptScores.push(scores.get(i));
     }
   });
-  return { kept, fingerprints: keptFps, removed };
+  return { kept, fingerprints: keptFps, removed, overruled, keptScores, classifierMs };
 }

@@ -6,9 +6,11 @@ import { Readability } from '@mozilla/readability';
 import type { ExtractDom } from '../../shared/config.js';
 import { PermanentError } from '../../shared/errors.js';
 import type { ExtractedArticle } from '../../shared/types.js';
-import { collectBlocks } from './blocks.js';
+import { type Block, blockText, collectBlocks } from './blocks.js';
+import { type BlockFeatures, blockFeatures, siteNamesOf } from './block-features.js';
+import { type BlockModel, loadBlockModel } from './block-model.js';
 import { descendants, findDescendant } from './dom.js';
-import { KEEP_ATTR, cleanBlocks, removeStructuralBoilerplate } from './boilerplate.js';
+import { KEEP_ATTR, type Removal, cleanBlocks, removeStructuralBoilerplate, ruleReasons } from './boilerplate.js';
 import { normaliseForFingerprint } from './fingerprint.js';
 import { cleanByline, normaliseDate, normaliseLang, readMetadata } from './metadata.js';
 import { assertLooksLikeHtml, stripHeavyElements } from './prepare.js';
@@ -30,6 +32,27 @@ export interface ExtractOptions {
   knownBoilerplate?: ReadonlySet<string>;
   /** The DOM to parse with (see parse.ts); jsdom unless set. */
   dom?: ExtractDom;
+  /**
+   * The boilerplate classifier (layer 5): a model file's path, the shipped model when absent,
+   * null for none (layers 1-4 and 6 only).
+   */
+  blockModel?: string | null;
+  /** Training only: skip layer 1 (markup), so the blocks it would remove reach the classifier's training data. */
+  skipStructure?: boolean;
+}
+
+/** What `newsflow extract --explain` shows: every block dropped, with the layer that dropped it. */
+export interface ExtractTrace {
+  /** Elements removed by markup (layer 1), before Readability ran ('page') and on its pick ('article'). */
+  structure: { where: 'page' | 'article'; reason: string; text: string }[];
+  /** Blocks of Readability's pick removed by layers 2-6 (and the headline, as metadata). */
+  blocks: Removal[];
+  /** Blocks layers 5-6 would have dropped, kept because the article would otherwise be empty. */
+  overruled: Removal[];
+  /** The classifier's score of each kept paragraph, in order (null where it did not judge it). */
+  keptScores: (number | null)[];
+  /** Time spent in layers 5 and 6 on this page (features, scoring, layout), in ms. */
+  classifierMs: number;
 }
 
 /**
@@ -148,21 +171,57 @@ function serialise(parent: Node, out: string[]): void {
   }
 }
 
-export function extractArticle(html: string, opts: ExtractOptions): ExtractedArticle {
+export function extractArticle(html: string, opts: ExtractOptions, trace?: ExtractTrace): ExtractedArticle {
+  return onPage(html, opts, (doc, jsonLd) => extractFromDocument(doc, jsonLd, opts, trace));
+}
+
+/** Parse a page, run `fn` on it, and let the page's memory go whatever happens. */
+function onPage<T>(html: string, opts: ExtractOptions, fn: (doc: Document, jsonLd: readonly string[]) => T): T {
   assertLooksLikeHtml(html);
   const prepared = stripHeavyElements(html);
   const doc = parsePage(prepared.html, opts.url, opts.dom);
   try {
-    return extractFromDocument(doc, prepared.jsonLd, opts);
+    return fn(doc, prepared.jsonLd);
   } finally {
     releasePage(doc, opts.dom);
   }
 }
 
-function extractFromDocument(doc: Document, jsonLd: readonly string[], opts: ExtractOptions): ExtractedArticle {
+export interface CandidateBlocks {
+  /** The blocks of Readability's pick after layer 1, the headline taken out: what layers 2-6 judge. */
+  blocks: { text: string; tag: string }[];
+  features: BlockFeatures[];
+  /** What layers 2-4 say of each block (null: nothing; the classifier decides it). */
+  rules: (string | null)[];
+}
+
+/** The blocks the boilerplate layers judge on a page, with the classifier's features: training data. */
+export function candidateBlocks(html: string, opts: ExtractOptions, hashBits: number): CandidateBlocks {
+  return onPage(html, opts, (doc, jsonLd) => {
+    const c = candidates(doc, jsonLd, opts);
+    return {
+      blocks: c.blocks.map((b) => ({ text: b.text, tag: b.tag })),
+      features: blockFeatures(c.blocks, c.root, hashBits, c.siteNames),
+      rules: ruleReasons(c.blocks, { byline: c.byline }),
+    };
+  });
+}
+
+/** The model layer 5 runs, per ExtractOptions.blockModel. */
+function modelFor(opts: ExtractOptions): BlockModel | null {
+  if (opts.blockModel === null) return null;
+  return opts.blockModel === undefined ? loadBlockModel() : loadBlockModel(opts.blockModel);
+}
+
+const clip = (text: string) => (text.length > 200 ? `${text.slice(0, 199)}…` : text);
+
+/** Readability's pick after layer 1, with the metadata read before Readability changed the page. */
+function candidates(doc: Document, jsonLd: readonly string[], opts: ExtractOptions, trace?: ExtractTrace) {
   const meta = readMetadata(doc, opts.url, jsonLd);
   applySiteRules(doc, opts.siteRules);
-  if (doc.body) removeStructuralBoilerplate(doc.body, 0.25);
+  const note = (where: 'page' | 'article') =>
+    trace ? (el: Element, reason: string) => trace.structure.push({ where, reason: `structure:${reason}`, text: clip(blockText([el]).replace(/\n/g, ' / ')) }) : undefined;
+  if (doc.body && !opts.skipStructure) removeStructuralBoilerplate(doc.body, 0.25, note('page'));
   const pageMap = doc.body ? mapPage(doc.body) : null;
   const parsed = new NewsReadability<Element>(doc, {
     keepClasses: true,
@@ -170,20 +229,40 @@ function extractFromDocument(doc: Document, jsonLd: readonly string[], opts: Ext
     serializer: (node) => node as Element,
   }).parse();
   const root = parsed?.content;
-  if (!root) throw new PermanentError('no_content', 'no readable article content in page');
+  if (!parsed || !root) throw new PermanentError('no_content', 'no readable article content in page');
 
   if (pageMap) restoreSplitSections(root, doc, pageMap);
-  removeStructuralBoilerplate(root);
+  if (!opts.skipStructure) removeStructuralBoilerplate(root, 0.4, note('article'));
   const byline = meta.byline ?? cleanByline(parsed.byline);
   const title = meta.title ?? (parsed.title?.trim() || null);
   const titleKey = title ? normaliseForFingerprint(title) : null;
   // The headline is metadata, not body, when Readability keeps it.
-  const blocks = collectBlocks(root).filter((b, i) => {
+  const blocks = collectBlocks(root).filter((b: Block, i) => {
     if (i > 2 || !titleKey || normaliseForFingerprint(b.text) !== titleKey) return true;
     for (const n of b.nodes) n.parentNode?.removeChild(n);
+    trace?.blocks.push({ text: b.text, reason: 'headline' });
     return false;
   });
-  const { kept, fingerprints } = cleanBlocks(blocks, { byline, knownBoilerplate: opts.knownBoilerplate });
+  const siteNames = siteNamesOf(meta.siteName ?? (parsed.siteName?.trim() || null), opts.url);
+  return { meta, parsed, root, byline, title, blocks, siteNames };
+}
+
+function extractFromDocument(doc: Document, jsonLd: readonly string[], opts: ExtractOptions, trace?: ExtractTrace): ExtractedArticle {
+  const { meta, parsed, root, byline, title, blocks, siteNames } = candidates(doc, jsonLd, opts, trace);
+  const { kept, fingerprints, removed, overruled, keptScores, classifierMs } = cleanBlocks(blocks, {
+    byline,
+    knownBoilerplate: opts.knownBoilerplate,
+    model: modelFor(opts),
+    root,
+    siteNames,
+    minWords: MIN_WORDS,
+  });
+  if (trace) {
+    trace.blocks.push(...removed);
+    trace.overruled.push(...overruled);
+    trace.keptScores.push(...keptScores.map((x) => x ?? null));
+    trace.classifierMs += classifierMs;
+  }
   const paragraphs = kept.map((b) => b.text);
   const text = paragraphs.join('\n\n');
   const wordCount = countWords(text);

@@ -11,6 +11,7 @@ import type { PayloadOf } from '../../queues/catalog.js';
 import type { ExtractedArticle } from '../../shared/types.js';
 import type { PipelineDeps } from '../context.js';
 import { SiteBoilerplate } from './site-boilerplate.js';
+import { blockModelOption } from './block-model.js';
 
 const gunzipAsync = promisify(gunzip);
 
@@ -38,6 +39,7 @@ export function extractHandler(deps: PipelineDeps): Handler<'article.extract'> {
   const sites = learn.enabled
     ? new SiteBoilerplate(deps.redis, deps.keys.siteBoilerplate(), { minArticles: learn.minArticles })
     : null;
+  const blockModel = blockModelOption(deps.config.extract.model);
   return async (payload, { log, enqueue }) => {
     const extractor = deps.extractor;
     if (!extractor) throw new Error('extract handler started without an extractor');
@@ -63,6 +65,7 @@ export function extractHandler(deps: PipelineDeps): Handler<'article.extract'> {
     const article = await extractor.extract(html, {
       url: payload.finalUrl,
       siteRules,
+      ...blockModel,
       ...(knownBoilerplate?.size ? { knownBoilerplate } : {}),
     });
     await enqueue([next('article.classify', classifyPayload(payload, article, now()))]);

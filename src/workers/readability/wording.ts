@@ -145,6 +145,12 @@ const RULES: Rule[] = [
     // A bare date or time ("3:59 PM", "23.10.2018", "Updated: 5 March"), not a dateline.
     re: /^(?:(?:updated|published|aktualisiert|veröffentlicht|mis à jour|publié|actualizado|publicado)\s*:?\s*)?(?:\d{1,4}[./-]\d{1,2}[./-]\d{1,4}|\d{1,2}:\d{2}(?:\s*[ap]\.?m\.?|\s*uhr|\s*h)?)(?:,?\s+\d{1,2}:\d{2}(?:\s*[ap]\.?m\.?|\s*uhr)?)?$|^(?:updated|aktualisiert|mis à jour|actualizado)\s*:?$/iu,
   },
+  {
+    reason: 'reading-time',
+    maxWords: 6,
+    // "5 min read", "Lesezeit: 3 Min.", "Temps de lecture : 4 min", "Lectura de 6 minutos".
+    re: /^(?:(?:reading time|read time|lesezeit|lesedauer|temps de lecture|lecture|tiempo de lectura|lectura)\s*:?\s*(?:de\s+)?(?:ca\.\s*)?\d+\s*(?:min(?:ute)?s?|minuten|minutos)\.?|(?:ca\.\s*)?\d+\s*(?:min(?:ute)?s?|minuten|minutos)\.?\s*(?:read|reading|lesezeit|de lecture|de lectura|lecture|lectura))$/iu,
+  },
   { reason: 'url', maxWords: 1, re: /^(?:https?:\/\/|www\.)\S+$/iu },
   {
     reason: 'trailer',
@@ -173,10 +179,25 @@ const QUOTE_START = /^["“”«»„‚‘’'‹›「『]|^[-–—]\s/u;
 const DATELINE = /^[\p{Lu}][\p{Lu}\p{M} .'-]+(?:,[^()]{1,30})?\s*\([^)]{2,30}\)\s*[-–—]/u;
 const REPORTED = /\b(?:said|says|told|according to|a déclaré|a dit|selon|sagte|sagt|laut|dijo|según|afirmó)\b/iu;
 
+/** A dateline ("LONDON (Reuters) —") opens the story: no layer removes it. */
+export const isDateline = (text: string): boolean => DATELINE.test(text);
+
 const words = (text: string) => text.split(/\s+/).filter(Boolean).length;
 
 /** Layer 2: the rule a block's wording breaks, or null. */
 export function wordingReason(text: string): string | null {
+  // A short block of a few lines ("03.11.2026, 10:14 Uhr / Lesezeit: 4 Min.") goes when every line would on its own.
+  if (text.includes('\n')) {
+    const lines = text.split('\n');
+    if (lines.length <= 4 && words(text) <= 20) {
+      const reasons = lines.map(lineReason);
+      if (reasons.every((r) => r !== null)) return reasons.find((r) => r !== 'timestamp') ?? 'timestamp';
+    }
+  }
+  return lineReason(text);
+}
+
+function lineReason(text: string): string | null {
   if (QUOTE_START.test(text) || DATELINE.test(text)) return null;
   const n = words(text);
   for (const r of RULES) {
