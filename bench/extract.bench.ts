@@ -3,38 +3,56 @@
 // ../shared/data/extraction: fundus-dev shingle P/R/F1, trafilatura-990 snippet P/R/F1, ms per
 // page, pages whose output differs between the two DOMs, and pool throughput on all cores vs one
 // thread for each DOM (cold threads and warm), beside how far plain arithmetic and
-// allocation-heavy loops scale on the same machine. Options: --limit N (first N trafilatura pages), --no-baseline, --no-linkedom,
-// --no-pool.
+// allocation-heavy loops scale on the same machine; the time layers 5-6 (the boilerplate
+// classifier and layout) add per page; and paragraph recall and boilerplate leak on newsflow's own
+// labelled pages, training and held-out, with "rules only" (layers 1-4, newsflow before the
+// classifier) beside. Options: --limit N (first N trafilatura pages), --no-baseline,
+// --no-linkedom, --no-rules-only, --no-pool.
 //
 // First, before jsdom loads: the same jsdom tuning the pipeline's threads get (jsdom-tuning.ts),
 // for newsflow and for the baseline alike, so both run on the jsdom the pipeline runs on.
 import { jsdomTuning } from '../src/workers/readability/jsdom-tuning.js';
 import { readFileSync, readdirSync } from 'node:fs';
+import path from 'node:path';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { Readability } from '@mozilla/readability';
 import { JSDOM, VirtualConsole } from 'jsdom';
 import type { ExtractDom } from '../src/shared/config.js';
 import type { ExtractedArticle } from '../src/shared/types.js';
-import { extractArticle } from '../src/workers/readability/extract.js';
+import { type ExtractTrace, extractArticle } from '../src/workers/readability/extract.js';
+import { loadLabelledDir } from '../src/workers/readability/block-training.js';
 import { type ExtractPool, createExtractPool } from '../src/workers/readability/extract.pool.js';
-import { dataDir, hasExtractionData, loadFundus, loadTrafilatura } from './datasets.js';
-import { type Prf, aggregateShingles, aggregateSnippets, scoreFundusPage, snippetCounts } from './metrics.js';
+import { dataDir, hasExtractionData, loadFundus, loadTrafilatura, repoRoot } from './datasets.js';
+import { type Prf, aggregateBlocks, aggregateShingles, aggregateSnippets, blockCounts, scoreFundusPage, snippetCounts } from './metrics.js';
 
 type Extract = (html: string, url: string) => string;
 
 /** Each DOM's last article (or error), to count pages where the two disagree. */
 const lastOutput = new Map<ExtractDom, string>();
+/** Time in the classifier and layout layers (5 and 6) per page, newsflow on jsdom. */
+const classifierMs: number[] = [];
 const newsflowOn = (dom: ExtractDom): Extract => (html, url) => {
   let article: ExtractedArticle | null = null;
+  const trace: ExtractTrace = { structure: [], blocks: [], overruled: [], keptScores: [], classifierMs: 0 };
   try {
-    article = extractArticle(html, { url, dom });
+    article = extractArticle(html, { url, dom }, dom === 'jsdom' ? trace : undefined);
   } catch (err) {
     lastOutput.set(dom, `error: ${(err as Error).message}`);
     return '';
+  } finally {
+    if (dom === 'jsdom') classifierMs.push(trace.classifierMs);
   }
   lastOutput.set(dom, JSON.stringify(article));
   return article.text;
+};
+/** Layers 1-4 only, as newsflow extracted before the classifier: what layers 5 and 6 add. */
+const rulesOnly: Extract = (html, url) => {
+  try {
+    return extractArticle(html, { url, blockModel: null }).text;
+  } catch {
+    return '';
+  }
 };
 
 const readabilityJs: Extract = (html, url) => {
@@ -87,6 +105,7 @@ async function main(): Promise<void> {
   console.log(`jsdom (newsflow and the baseline alike): ${tuned ? 'tuned as in the pipeline (jsdom-tuning.ts)' : `not fully tuned: ${jsdomTuning.skipped.join('; ')}`}`);
 
   const extractors: [string, Extract][] = [['newsflow', newsflowOn('jsdom')]];
+  if (!flag('--no-rules-only')) extractors.push(['rules only', rulesOnly]);
   const withLinkedom = !flag('--no-linkedom');
   if (withLinkedom) extractors.push(['linkedom', newsflowOn('linkedom')]);
   if (!flag('--no-baseline')) extractors.push(['readability.js', readabilityJs]);
@@ -126,6 +145,9 @@ async function main(): Promise<void> {
     run.snippets = aggregateSnippets(snippetScores.get(n)!);
   }
   report(runs);
+  console.log(`\nclassifier and layout (layers 5-6) per page, newsflow on jsdom: median ${quantile(classifierMs, 0.5).toFixed(2)} ms, p95 ${quantile(classifierMs, 0.95).toFixed(2)} ms, mean ${(classifierMs.reduce((a, b) => a + b, 0) / Math.max(1, classifierMs.length)).toFixed(2)} ms`);
+  console.log('(fundus-dev and trafilatura-990 are training data of the shipped classifier: figures on them are in-sample; see the held-out set below)');
+  ownSets(extractors.filter(([n]) => n !== 'linkedom'));
   if (withLinkedom) {
     const total = fundus.length + traf.length;
     console.log(`\npages whose article (every field) differs between jsdom and linkedom: ${differing.length} of ${total}`);
@@ -138,6 +160,33 @@ async function main(): Promise<void> {
     await calibration();
   }
 }
+
+/**
+ * newsflow's own labelled pages (test/fixtures/boilerplate): boilerplate leak and paragraph recall
+ * per extractor, on the training pages and on the held-out pages the classifier never saw.
+ */
+function ownSets(extractors: [string, Extract][]): void {
+  console.log(`\nown labelled pages (test/fixtures/boilerplate): paragraph recall / boilerplate leak, by blocks`);
+  console.log(`${'set'.padEnd(40)}${extractors.map(([n]) => n.padStart(26)).join('')}`);
+  for (const set of ['train', 'holdout']) {
+    const pages = loadLabelledDir(path.join(repoRoot, 'test/fixtures/boilerplate', set), set);
+    const cells = extractors.map(([, fn]) => {
+      const counts = pages.map((p) => {
+        const gold = p.gold as { content: string[]; boilerplate: string[] };
+        return blockCounts(paragraphsOf(fn(p.html, p.url)), gold.content, gold.boilerplate);
+      });
+      const a = aggregateBlocks(counts);
+      const leaked = counts.reduce((n, c) => n + c.leaked, 0);
+      const all = counts.reduce((n, c) => n + c.boilerplate, 0);
+      return `${f3(a.paragraphRecall)} / ${f3(a.boilerplateLeak)} (${leaked}/${all})`;
+    });
+    const label = set === 'holdout' ? `held out, ${pages.length} pages (never trained on)` : `training, ${pages.length} pages (in-sample)`;
+    console.log(`${label.padEnd(40)}${cells.map((c) => c.padStart(26)).join('')}`);
+  }
+}
+
+/** Readability.js's textContent has no paragraph marks but line breaks; newsflow's text has blank lines. */
+const paragraphsOf = (text: string) => text.split(/\n+/);
 
 function zero(): Prf {
   return { precision: 0, recall: 0, f1: 0 };
@@ -158,6 +207,8 @@ function report(runs: Map<string, Run>): void {
     ['p95 ms/page (all pages)', (r) => quantile(r.ms, 0.95), f1],
   ];
   const columns: [string, Run][] = [['newsflow', nf]];
+  const rules = runs.get('rules only');
+  if (rules) columns.push(['rules only', rules]);
   if (light) columns.push(['on linkedom', light]);
   if (base) columns.push(['readability.js', base]);
   const head = columns.map(([n]) => n.padStart(16)).join('') + (base ? ['ratio', ...(light ? ['linkedom ratio'] : [])].map((n) => n.padStart(16)).join('') : '');

@@ -2,7 +2,7 @@
 // Redis (and PostgreSQL for export), with a config under a random prefix. Checks output and
 // exit codes (0 ok, 1 failure, 2 usage or config error).
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -60,7 +60,7 @@ describe('newsflow CLI (real Redis)', { timeout: 90_000 }, () => {
   it('prints help everywhere and uses exit codes scripts can rely on', async () => {
     const help = await newsflow(['--help']);
     expect(help.code).toBe(0);
-    for (const cmd of ['start', 'demo', 'extract', 'classify', 'cluster', 'train', 'feed', 'feeds', 'failed', 'status', 'stories', 'export']) {
+    for (const cmd of ['start', 'demo', 'extract', 'classify', 'cluster', 'train', 'train-boilerplate', 'feed', 'feeds', 'failed', 'status', 'stories', 'export']) {
       expect(help.stdout).toContain(cmd);
     }
     expect((await newsflow(['feeds', 'add', '--help'])).code).toBe(0);
@@ -183,6 +183,36 @@ describe('newsflow CLI (real Redis)', { timeout: 90_000 }, () => {
     expect(parsed.items).toHaveLength(3);
     expect(parsed.items[0]).toMatchObject({ title: 'Russia to receive additional weapons from Iran, report says', published: '2022-10-18T16:30:00.000Z' });
     expect((await newsflow(['feed', 'parse', page, '--json'])).code).toBe(1);
+  });
+
+  it('explains what extraction dropped, runs without the classifier, and trains one from labelled pages', async () => {
+    const page = packagePath('test', 'fixtures', 'boilerplate', 'train', 'patchnote-transit-app-outage.html');
+    const explained = await newsflow(['extract', page, '--url', 'https://patchnote.example/transit/outage', '--explain']);
+    expect(explained.code).toBe(0);
+    expect(explained.stdout).toMatch(/^dropped \(\d+\):$/m);
+    expect(explained.stdout).toMatch(/^ {2}wording:\S+/m);
+    expect(explained.stdout).toMatch(/^ {2}model 0\.\d\d +\S/m);
+    const json = JSON.parse((await newsflow(['extract', page, '--url', 'https://patchnote.example/transit/outage', '--explain', '--json'])).stdout);
+    expect(json.explain.blocks.length).toBeGreaterThan(0);
+    expect(json.explain.keptScores).toHaveLength(json.paragraphs.length);
+    const off = JSON.parse((await newsflow(['extract', page, '--explain', '--json', '--model', 'off'])).stdout);
+    expect(off.explain.blocks.some((b: { reason: string }) => b.reason === 'model')).toBe(false);
+    expect(off.paragraphs.length).toBeGreaterThan(json.paragraphs.length);
+    expect((await newsflow(['extract', page, '--model', join(dir, 'no-such-model.json')])).stderr).toContain('cannot read the boilerplate model');
+
+    // Your own pages: two labelled pages in a folder, a model out, and extract reads it.
+    const mine = join(dir, 'my-pages');
+    mkdirSync(mine);
+    for (const name of ['harbour-ledger-floating-solar', 'patchnote-transit-app-outage']) {
+      for (const ext of ['.html', '.gold.json']) copyFileSync(packagePath('test', 'fixtures', 'boilerplate', 'train', name + ext), join(mine, name + ext));
+    }
+    const out = join(dir, 'my-model.json');
+    const trained = await newsflow(['train-boilerplate', '--pages', mine, '--out', out]);
+    expect(trained.code).toBe(0);
+    expect(trained.stderr).toContain('trained on 2 pages');
+    expect(JSON.parse(readFileSync(out, 'utf8')).format).toBe('newsflow-boilerplate');
+    expect((await newsflow(['extract', page, '--model', out, '--json'])).code).toBe(0);
+    expect((await newsflow(['train-boilerplate', '--pages', join(dir, 'nothing-here'), '--out', out])).code).toBe(1);
   });
 
   it('refuses to fetch private addresses unless allowed', async () => {
