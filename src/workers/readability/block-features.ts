@@ -6,6 +6,12 @@
 import type { Block } from './blocks.js';
 import { fnv1a } from '../../shared/hash.js';
 
+/**
+ * Which features this code computes. A model records the version it was trained on and will not
+ * load under another: change it whenever a feature, its hashing or its bucketing changes, and retrain.
+ */
+export const FEATURE_VERSION = 1;
+
 export interface BlockFeatures {
   /** Hashed feature ids (below 2^hashBits). */
   ids: Uint32Array;

@@ -8,11 +8,13 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { packagePath } from '../../shared/paths.js';
 import { seededRandom } from '../../shared/random.js';
-import type { BlockFeatures } from './block-features.js';
+import { type BlockFeatures, FEATURE_VERSION } from './block-features.js';
 
 export interface BlockModelFile {
   format: 'newsflow-boilerplate';
   version: 1;
+  /** FEATURE_VERSION of the code that computed the training features. */
+  features: number;
   hashBits: number;
   bias: number;
   /** A block scoring at or above this is dropped. */
@@ -49,6 +51,9 @@ export function defaultBlockModelPath(): string {
 
 export function decodeBlockModel(file: BlockModelFile): BlockModel {
   if (file.format !== 'newsflow-boilerplate' || file.version !== 1) throw new Error('not a newsflow boilerplate model (format newsflow-boilerplate, version 1)');
+  if (file.features !== FEATURE_VERSION) {
+    throw new Error(`boilerplate model was trained on block features version ${file.features}, this newsflow computes version ${FEATURE_VERSION}: retrain it (newsflow train-boilerplate)`);
+  }
   const idx = Buffer.from(file.indices, 'base64');
   const w = Buffer.from(file.weights, 'base64');
   const indices = new Uint32Array(idx.buffer.slice(idx.byteOffset, idx.byteOffset + idx.byteLength));
@@ -79,6 +84,7 @@ export function encodeBlockModel(model: BlockModel): BlockModelFile {
   return {
     format: 'newsflow-boilerplate',
     version: 1,
+    features: FEATURE_VERSION,
     hashBits: model.hashBits,
     bias: model.bias,
     threshold: model.threshold,

@@ -101,6 +101,8 @@ describe('the model file', () => {
 
   it('refuses files that are not a boilerplate model, with the reason', () => {
     expect(() => decodeBlockModel({ format: 'newsflow-topics' } as never)).toThrow(/not a newsflow boilerplate model/);
+    const stale = { ...encodeBlockModel({ hashBits: 8, bias: 0, threshold: 0.6, longThreshold: 0.8, tailThreshold: 0.7, weights: new Float32Array(256), meta: {} }), features: 0 };
+    expect(() => decodeBlockModel(stale)).toThrow(/trained on block features version 0.*retrain/);
     const bad = path.join(dir, 'bad.json');
     writeFileSync(bad, '{ nope');
     expect(() => loadBlockModel(bad)).toThrow(/cannot read the boilerplate model/);
