@@ -7,7 +7,7 @@
 //             `<name>.gold.json` with `content` and `boilerplate`); blocks in neither are not used
 //   snippets  text that must and must not appear (trafilatura-990); other blocks are not used
 // Pure but for loadLabelledDir, which reads a folder.
-import { readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { type BlockModel, type BlockTrainOptions, DEFAULT_BLOCK_TRAINING, LONG_BLOCK_WORDS, type TrainingBlock, encodeBlockModel, scoreBlock, trainBlockWeights } from './block-model.js';
 import type { BlockFeatures } from './block-features.js';
@@ -37,23 +37,25 @@ export interface GoldFile {
 }
 
 export function loadLabelledDir(dir: string, source: string): LabelledPage[] {
-  return readdirSync(dir)
-    .filter((f) => f.endsWith('.gold.json'))
-    .sort()
-    .map((f) => {
-      const name = f.slice(0, -'.gold.json'.length);
-      const gold = JSON.parse(readFileSync(path.join(dir, f), 'utf8')) as GoldFile;
-      if (!Array.isArray(gold.content) || !Array.isArray(gold.boilerplate) || typeof gold.url !== 'string') {
-        throw new Error(`${path.join(dir, f)}: a gold file needs "url", "content" and "boilerplate"`);
-      }
-      return {
-        source,
-        name,
-        url: gold.url,
-        html: readFileSync(path.join(dir, `${name}.html`), 'utf8'),
-        gold: { kind: 'lists', content: gold.content, boilerplate: gold.boilerplate },
-      } satisfies LabelledPage;
-    });
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new Error(`${dir} is not a folder of labelled pages`);
+  const golds = readdirSync(dir).filter((f) => f.endsWith('.gold.json')).sort();
+  if (golds.length === 0) throw new Error(`no labelled pages in ${dir}: each page is NAME.html with NAME.gold.json beside it`);
+  return golds.map((f) => {
+    const name = f.slice(0, -'.gold.json'.length);
+    const goldPath = path.join(dir, f);
+    const htmlPath = path.join(dir, `${name}.html`);
+    let gold: GoldFile;
+    try {
+      gold = JSON.parse(readFileSync(goldPath, 'utf8')) as GoldFile;
+    } catch (err) {
+      throw new Error(`${goldPath}: not JSON (${(err as Error).message})`, { cause: err });
+    }
+    if (!Array.isArray(gold.content) || !Array.isArray(gold.boilerplate) || typeof gold.url !== 'string') {
+      throw new Error(`${goldPath}: a gold file needs "url", "content" and "boilerplate"`);
+    }
+    if (!existsSync(htmlPath)) throw new Error(`${htmlPath} is missing: ${f} needs its page beside it`);
+    return { source, name, url: gold.url, html: readFileSync(htmlPath, 'utf8'), gold: { kind: 'lists', content: gold.content, boilerplate: gold.boilerplate } } satisfies LabelledPage;
+  });
 }
 
 /** Lower-cased words joined by single spaces: what matching compares. */

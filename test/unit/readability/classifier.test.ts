@@ -10,7 +10,7 @@ import { fnv1a } from '../../../src/shared/hash.js';
 import { collectBlocks } from '../../../src/workers/readability/blocks.js';
 import { blockFeatures, siteNamesOf, wordCount } from '../../../src/workers/readability/block-features.js';
 import { type BlockModel, decodeBlockModel, encodeBlockModel, loadBlockModel, scoreBlock } from '../../../src/workers/readability/block-model.js';
-import { labeller } from '../../../src/workers/readability/block-training.js';
+import { labeller, loadLabelledDir } from '../../../src/workers/readability/block-training.js';
 import { type ExtractTrace, extractArticle, fingerprint } from '../../../src/workers/readability/extract.js';
 import { layoutReasons } from '../../../src/workers/readability/layout.js';
 import { URL, articlePage, prose } from './helpers.js';
@@ -153,6 +153,18 @@ describe('features', () => {
     // The outlet feature is one more feature id on the first block only.
     expect(a!.ids.length).toBe(c!.ids.length + 1);
     expect(b!.ids.length).toBeGreaterThan(0);
+  });
+});
+
+describe('labelled page folders', () => {
+  it('say what is wrong with a folder, a gold file or a missing page', () => {
+    expect(() => loadLabelledDir(path.join(dir, 'no-such-folder'), 'x')).toThrow(/is not a folder of labelled pages/);
+    const empty = mkdtempSync(path.join(dir, 'empty-'));
+    expect(() => loadLabelledDir(empty, 'x')).toThrow(/no labelled pages in .*NAME\.html with NAME\.gold\.json/);
+    writeFileSync(path.join(empty, 'a.gold.json'), JSON.stringify({ url: 'https://x.example/a', content: [], boilerplate: [] }));
+    expect(() => loadLabelledDir(empty, 'x')).toThrow(/a\.html is missing/);
+    writeFileSync(path.join(empty, 'a.gold.json'), '{"url": "https://x.example/a"}');
+    expect(() => loadLabelledDir(empty, 'x')).toThrow(/needs "url", "content" and "boilerplate"/);
   });
 });
 
