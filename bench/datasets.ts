@@ -4,6 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
+import type { LabelledPage } from '../src/workers/readability/block-training.js';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const dataDir = path.resolve(repoRoot, '../shared/data/extraction');
@@ -68,4 +69,14 @@ export function loadTrafilatura(): SnippetPage[] {
     pages.push({ url, html: decodeHtml(gunzipSync(readFileSync(file))), with: g.with, without: g.without });
   }
   return pages;
+}
+
+/** fundus-dev and the first `trafilaturaLimit` trafilatura-990 pages as labelled pages for the boilerplate classifier. */
+export function sharedLabelledPages(trafilaturaLimit = Infinity): LabelledPage[] {
+  return [
+    ...loadFundus().map((p) => ({ source: 'fundus-dev', name: p.name, url: p.url, html: p.html, gold: { kind: 'full' as const, paragraphs: p.body } })),
+    ...loadTrafilatura()
+      .slice(0, trafilaturaLimit)
+      .map((p, i) => ({ source: 'trafilatura-990', name: String(i), url: p.url, html: p.html, gold: { kind: 'snippets' as const, with: p.with, without: p.without } })),
+  ];
 }

@@ -7,30 +7,26 @@
 import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { hasExtractionData, loadFundus, loadTrafilatura, repoRoot } from '../bench/datasets.js';
+import { hasExtractionData, repoRoot, sharedLabelledPages } from '../bench/datasets.js';
 import { type BlockCounts, aggregateBlocks, blockCounts } from '../bench/metrics.js';
 import { DEFAULT_BLOCK_TRAINING, encodeBlockModel } from '../src/workers/readability/block-model.js';
-import { type LabelledPage, DEFAULT_MAX_LOSS, chooseThresholds, crossValidatedScores, loadLabelledDir, readPages, trainBlockModel } from '../src/workers/readability/block-training.js';
+import { type LabelledPage, DEFAULT_MAX_LOSS, SHIPPED_TRAINING, chooseThresholds, crossValidatedScores, loadLabelledDir, readPages, trainBlockModel } from '../src/workers/readability/block-training.js';
 import { extractArticle } from '../src/workers/readability/extract.js';
 
 const args = process.argv.slice(2);
 const trafN = args.includes('--traf') ? Number(args[args.indexOf('--traf') + 1]) : 300;
 const verbose = args.includes('-v');
 const FOLDS = 4;
-const WEIGHTS = { newsflow: 3 };
+const WEIGHTS = SHIPPED_TRAINING.weights;
 
 if (!hasExtractionData()) {
   console.log('skipped: no ../shared/data/extraction');
   process.exit(0);
 }
 const own = loadLabelledDir(path.join(repoRoot, 'test/fixtures/boilerplate/train'), 'newsflow');
-const labelled: LabelledPage[] = [
-  ...loadFundus().map((p) => ({ source: 'fundus-dev', name: p.name, url: p.url, html: p.html, gold: { kind: 'full' as const, paragraphs: p.body } })),
-  ...loadTrafilatura().slice(0, trafN).map((p, i) => ({ source: 'trafilatura-990', name: String(i), url: p.url, html: p.html, gold: { kind: 'snippets' as const, with: p.with, without: p.without } })),
-  ...own,
-];
+const labelled: LabelledPage[] = [...sharedLabelledPages(trafN), ...own];
 const pages = await readPages(labelled, DEFAULT_BLOCK_TRAINING.hashBits);
-const thresholds = chooseThresholds(pages, crossValidatedScores(pages, 5, DEFAULT_BLOCK_TRAINING, WEIGHTS), DEFAULT_MAX_LOSS, ['fundus-dev', 'newsflow']);
+const thresholds = chooseThresholds(pages, crossValidatedScores(pages, 5, DEFAULT_BLOCK_TRAINING, WEIGHTS), DEFAULT_MAX_LOSS, SHIPPED_TRAINING.thresholdSources);
 console.log(`thresholds: short ${thresholds.threshold}, tail ${thresholds.tailThreshold}, long ${thresholds.longThreshold}`);
 
 const withModel: BlockCounts[] = [];

@@ -6,13 +6,14 @@
 // trains on everything and writes the model. Options: --out FILE, --dry-run (figures only).
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { dataDir, hasExtractionData, loadFundus, loadTrafilatura, repoRoot } from '../bench/datasets.js';
+import { dataDir, hasExtractionData, repoRoot, sharedLabelledPages } from '../bench/datasets.js';
 import { DEFAULT_BLOCK_TRAINING, encodeBlockModel } from '../src/workers/readability/block-model.js';
 import {
   type LabelledPage,
   type PageBlocks,
   type Thresholds,
   DEFAULT_MAX_LOSS,
+  SHIPPED_TRAINING,
   chooseThresholds,
   crossValidatedScores,
   loadLabelledDir,
@@ -25,32 +26,24 @@ const args = process.argv.slice(2);
 const outArg = args.indexOf('--out');
 const out = outArg >= 0 ? args[outArg + 1]! : path.join(repoRoot, 'models/boilerplate.model.json');
 
-/** Our own pages are few but made for this job: they count three times. */
-const WEIGHTS = { newsflow: 3 };
+const WEIGHTS = SHIPPED_TRAINING.weights;
 /** Share of the article blocks the rules keep that each threshold may drop, out of fold. */
 const MAX_LOSS: Thresholds = DEFAULT_MAX_LOSS;
 const FOLDS = 5;
-/** Thresholds are chosen on news pages: trafilatura-990 mixes in forums, shops and code blogs, whose short
- * "article" lines (a product name, a chorus line) would hold every threshold up. */
-const NEWS = ['fundus-dev', 'newsflow'];
 
 async function main(): Promise<void> {
   if (!hasExtractionData()) {
     console.error(`no extraction data at ${dataDir}: the shipped model is trained on ../shared/data/extraction`);
     process.exit(1);
   }
-  const labelled: LabelledPage[] = [
-    ...loadFundus().map((p) => ({ source: 'fundus-dev', name: p.name, url: p.url, html: p.html, gold: { kind: 'full' as const, paragraphs: p.body } })),
-    ...loadTrafilatura().map((p, i) => ({ source: 'trafilatura-990', name: String(i), url: p.url, html: p.html, gold: { kind: 'snippets' as const, with: p.with, without: p.without } })),
-    ...loadLabelledDir(path.join(repoRoot, 'test/fixtures/boilerplate/train'), 'newsflow'),
-  ];
+  const labelled: LabelledPage[] = [...sharedLabelledPages(), ...loadLabelledDir(path.join(repoRoot, 'test/fixtures/boilerplate/train'), 'newsflow')];
   const t0 = performance.now();
   const pages = await readPages(labelled, DEFAULT_BLOCK_TRAINING.hashBits);
   const marked = pages.reduce((n, p) => n + p.marked.length, 0);
   console.log(`read ${pages.length} of ${labelled.length} pages in ${((performance.now() - t0) / 1000).toFixed(0)} s; ${marked} more boilerplate blocks from markup-marked boxes`);
 
   const scores = crossValidatedScores(pages, FOLDS, DEFAULT_BLOCK_TRAINING, WEIGHTS);
-  const thresholds = chooseThresholds(pages, scores, MAX_LOSS, NEWS);
+  const thresholds = chooseThresholds(pages, scores, MAX_LOSS, SHIPPED_TRAINING.thresholdSources);
   console.log(`thresholds: short ${thresholds.threshold}, tail ${thresholds.tailThreshold}, long ${thresholds.longThreshold}`);
   const report = outOfFold(pages, scores, thresholds);
   for (const line of report.lines) console.log(line);

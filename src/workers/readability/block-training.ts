@@ -261,6 +261,14 @@ export function outOfFold(pages: readonly PageBlocks[], scores: readonly number[
   return { lines, figures };
 }
 
+/**
+ * How the shipped model is trained (scripts/train-boilerplate-model.ts, cv-boilerplate-model.ts):
+ * newsflow's own pages, few but made for this, count three times; thresholds are chosen on news
+ * pages only, since trafilatura-990's forums, shops and code blogs have short "article" lines (a
+ * product name, a chorus line) that would hold every threshold up.
+ */
+export const SHIPPED_TRAINING = { weights: { newsflow: 3 } as SourceWeights, thresholdSources: ['fundus-dev', 'newsflow'] };
+
 /** Default share of article blocks each threshold may drop, out of fold (see chooseThresholds). */
 export const DEFAULT_MAX_LOSS: Thresholds = { threshold: 0.02, longThreshold: 0.002, tailThreshold: 0.05 };
 
