@@ -5,9 +5,9 @@
 // thread for each DOM (cold threads and warm), beside how far plain arithmetic and
 // allocation-heavy loops scale on the same machine; the time layers 5-6 (the boilerplate
 // classifier and layout) add per page; and paragraph recall and boilerplate leak on newsflow's own
-// labelled pages, training and held-out, with "rules only" (layers 1-4, newsflow before the
-// classifier) beside. Options: --limit N (first N trafilatura pages), --no-baseline,
-// --no-linkedom, --no-rules-only, --no-pool.
+// labelled pages, training and held-out, with "no classifier" (layers 1-4 and 6, extract.model:
+// off) beside. Options: --limit N (first N trafilatura pages), --no-baseline, --no-linkedom,
+// --no-rules-only, --no-pool.
 //
 // First, before jsdom loads: the same jsdom tuning the pipeline's threads get (jsdom-tuning.ts),
 // for newsflow and for the baseline alike, so both run on the jsdom the pipeline runs on.
@@ -46,7 +46,7 @@ const newsflowOn = (dom: ExtractDom): Extract => (html, url) => {
   lastOutput.set(dom, JSON.stringify(article));
   return article.text;
 };
-/** Layers 1-4 only, as newsflow extracted before the classifier: what layers 5 and 6 add. */
+/** newsflow without the classifier (layers 1-4 and 6): what layer 5 adds. */
 const rulesOnly: Extract = (html, url) => {
   try {
     return extractArticle(html, { url, blockModel: null }).text;
@@ -105,7 +105,7 @@ async function main(): Promise<void> {
   console.log(`jsdom (newsflow and the baseline alike): ${tuned ? 'tuned as in the pipeline (jsdom-tuning.ts)' : `not fully tuned: ${jsdomTuning.skipped.join('; ')}`}`);
 
   const extractors: [string, Extract][] = [['newsflow', newsflowOn('jsdom')]];
-  if (!flag('--no-rules-only')) extractors.push(['rules only', rulesOnly]);
+  if (!flag('--no-rules-only')) extractors.push(['no classifier', rulesOnly]);
   const withLinkedom = !flag('--no-linkedom');
   if (withLinkedom) extractors.push(['linkedom', newsflowOn('linkedom')]);
   if (!flag('--no-baseline')) extractors.push(['readability.js', readabilityJs]);
@@ -207,8 +207,8 @@ function report(runs: Map<string, Run>): void {
     ['p95 ms/page (all pages)', (r) => quantile(r.ms, 0.95), f1],
   ];
   const columns: [string, Run][] = [['newsflow', nf]];
-  const rules = runs.get('rules only');
-  if (rules) columns.push(['rules only', rules]);
+  const rules = runs.get('no classifier');
+  if (rules) columns.push(['no classifier', rules]);
   if (light) columns.push(['on linkedom', light]);
   if (base) columns.push(['readability.js', base]);
   const head = columns.map(([n]) => n.padStart(16)).join('') + (base ? ['ratio', ...(light ? ['linkedom ratio'] : [])].map((n) => n.padStart(16)).join('') : '');

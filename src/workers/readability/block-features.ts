@@ -10,7 +10,7 @@ import { fnv1a } from '../../shared/hash.js';
  * Which features this code computes. A model records the version it was trained on and will not
  * load under another: change it whenever a feature, its hashing or its bucketing changes, and retrain.
  */
-export const FEATURE_VERSION = 1;
+export const FEATURE_VERSION = 2;
 
 export interface BlockFeatures {
   /** Hashed feature ids (below 2^hashBits). */
@@ -30,8 +30,8 @@ const bucket = (x: number, bounds: readonly number[]): number => {
   return i;
 };
 
-/** A paragraph of prose: long enough that the article's body is around it. */
-const LONG_WORDS = 25;
+/** A paragraph of prose: long enough that the article's body is around it (the body runs from the first to the last). */
+export const LONG_WORDS = 25;
 /** Word features come from this many leading tokens: a long paragraph says what it is early. */
 const MAX_TOKENS = 60;
 /** Text features read this many leading characters of a block: enough for MAX_TOKENS, bounded on huge blocks. */
@@ -53,7 +53,7 @@ const wordSet = (words: string) => new Set(words.split(' '));
 const SECOND_PERSON = wordSet('you your yours vous votre vos tu ton ta tes toi dein deine deinen deinem euch euer usted ustedes tus tú');
 const FIRST_PLURAL = wordSet('we our us nous notre nos wir unser unsere unseren unserem nosotros nuestro nuestra nuestros nuestras');
 const NETWORKS = wordSet('facebook twitter instagram linkedin threads bluesky mastodon youtube tiktok telegram whatsapp reddit pinterest flipboard email mail rss snapchat spotify');
-const PRICE = /[$€£¥]\s?\d|\d\s?(?:€|\$|£|eur|usd|gbp)\b|\b\d+[.,]\d{2}\b/iu;
+const PRICE = /[$€£¥]\s?\d|\d\s?(?:[€$£¥]|(?:eur|usd|gbp|chf)\b)/iu;
 const PERCENT = /\d\s?%/u;
 const AGO = /\b\d+\s?(?:s|sec|secs|seconds?|m|mins?|minutes?|h|hrs?|hours?|d|days?)\s+ago\b|\bil y a \d+|\bvor \d+\s?(?:sek|min|std|stunden?|tagen?)|\bhace \d+\s?(?:s|seg|min|minutos?|h|horas?|d[ií]as?)\b|^\s*(?:just now|à l['’]instant|gerade eben|ahora mismo)\b/iu;
 /** A cheap first look for AGO's digit-free forms. */

@@ -54,8 +54,10 @@ export function decodeBlockModel(file: BlockModelFile): BlockModel {
   if (file.features !== FEATURE_VERSION) {
     throw new Error(`boilerplate model was trained on block features version ${file.features}, this newsflow computes version ${FEATURE_VERSION}: retrain it (newsflow train-boilerplate)`);
   }
+  if (!Number.isInteger(file.hashBits) || file.hashBits < 8 || file.hashBits > 24) throw new Error('boilerplate model is corrupt: hashBits must be 8 to 24');
   const idx = Buffer.from(file.indices, 'base64');
   const w = Buffer.from(file.weights, 'base64');
+  if (idx.byteLength % 4 || w.byteLength % 2) throw new Error('boilerplate model is corrupt: weights are not whole numbers of entries');
   const indices = new Uint32Array(idx.buffer.slice(idx.byteOffset, idx.byteOffset + idx.byteLength));
   const quantised = new Int16Array(w.buffer.slice(w.byteOffset, w.byteOffset + w.byteLength));
   if (indices.length !== quantised.length) throw new Error('boilerplate model is corrupt: indices and weights differ in length');

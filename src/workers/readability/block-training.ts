@@ -8,9 +8,10 @@
 //   snippets  text that must and must not appear (trafilatura-990); other blocks are not used
 // Pure but for loadLabelledDir, which reads a folder.
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { PermanentError } from '../../shared/errors.js';
 import path from 'node:path';
 import { type BlockModel, type BlockTrainOptions, DEFAULT_BLOCK_TRAINING, LONG_BLOCK_WORDS, type TrainingBlock, encodeBlockModel, scoreBlock, trainBlockWeights } from './block-model.js';
-import type { BlockFeatures } from './block-features.js';
+import { type BlockFeatures, LONG_WORDS, wordCount } from './block-features.js';
 import { type CandidateBlocks, candidateBlocks } from './extract.js';
 
 export type Gold =
@@ -92,8 +93,10 @@ export function labeller(gold: Gold): (text: string) => Label {
   const [yes, no] = gold.kind === 'lists' ? [gold.content, gold.boilerplate] : [gold.with, gold.without];
   const contentKeys = yes.map(wordKey).filter((k) => k.length >= 2);
   const junkKeys = no.map(wordKey).filter((k) => k.length >= 2);
+  // Word for word: "Sport" is not inside "Transport".
+  const within = (outer: string, inner: string) => ` ${outer} `.includes(` ${inner} `);
   const matches = (k: string, entry: string) =>
-    gold.kind === 'snippets' ? entry.length >= 10 && k.includes(entry) : k === entry || (k.includes(entry) && entry.length >= k.length / 2) || (entry.includes(k) && k.length >= entry.length / 2);
+    gold.kind === 'snippets' ? entry.length >= 10 && within(k, entry) : k === entry || (within(k, entry) && entry.length >= k.length / 2) || (within(entry, k) && k.length >= entry.length / 2);
   return (text) => {
     const k = wordKey(text);
     if (!k) return null;
@@ -125,8 +128,12 @@ export async function readPages(pages: readonly LabelledPage[], hashBits: number
       const unmarked = candidateBlocks(page.html, { url: page.url, blockModel: null, skipStructure: true }, hashBits);
       const marked = unmarked.features.filter((_, i) => !seen.has(unmarked.blocks[i]!.text) && label(unmarked.blocks[i]!.text) === 1);
       out.push({ page, candidates, labels: candidates.blocks.map((b) => label(b.text)), marked });
-    } catch {
-      // No article in the page: nothing to learn from it.
+    } catch (err) {
+      // A page with no article (or not HTML at all) teaches nothing; a bad URL in a gold file or a
+      // bug is said, with the page.
+      if (!(err instanceof PermanentError) || err.code === 'invalid_url') {
+        throw new Error(`${page.source} ${page.name} (${page.url}): ${(err as Error).message}`, { cause: err });
+      }
     }
     // jsdom frees a page's memory between event-loop turns only (NOTES, Extraction).
     await new Promise<void>((resolve) => setImmediate(resolve));
@@ -173,10 +180,9 @@ export function crossValidatedScores(pages: readonly PageBlocks[], folds: number
 
 /** Which threshold applies to block k of a page: long, tail (after the last long paragraph) or other. */
 export function blockGroup(texts: readonly string[], k: number): keyof Thresholds {
-  const words = (t: string) => t.split(/\s+/).filter(Boolean).length;
-  if (words(texts[k]!) >= LONG_BLOCK_WORDS) return 'longThreshold';
+  if (wordCount(texts[k]!) >= LONG_BLOCK_WORDS) return 'longThreshold';
   let lastLong = -1;
-  texts.forEach((t, i) => words(t) >= 25 && (lastLong = i));
+  texts.forEach((t, i) => wordCount(t) >= LONG_WORDS && (lastLong = i));
   return k > lastLong ? 'tailThreshold' : 'threshold';
 }
 

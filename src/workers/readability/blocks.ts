@@ -108,6 +108,20 @@ export function collectBlocks(root: Element): Block[] {
   return blocks;
 }
 
+// Chinese, Japanese and Thai do not separate words with spaces: each of their characters counts
+// as a word (the convention of word processors); elsewhere a word is a run between spaces that
+// holds a letter or a digit (a lone dash or bullet is not a word).
+const CJK = '\\p{Script=Han}\\p{Script=Hiragana}\\p{Script=Katakana}\\p{Script=Thai}';
+const WORDS = new RegExp(`[${CJK}]|[^\\s${CJK}]*(?![${CJK}])[\\p{L}\\p{N}][^\\s${CJK}]*`, 'gu');
+
+/** Words in a text, counting each Chinese, Japanese or Thai character as one. */
+export function countWords(text: string): number {
+  let n = 0;
+  WORDS.lastIndex = 0;
+  while (WORDS.exec(text)) n++;
+  return n;
+}
+
 export function removeBlock(block: Block): void {
   for (const n of block.nodes) n.parentNode?.removeChild(n);
 }

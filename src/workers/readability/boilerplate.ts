@@ -6,11 +6,11 @@
 //   5. model: a classifier trained on labelled pages (block-model.ts) decides what 1-4 kept
 //   6. layout: headings of removed sections, lists of links, repeats inside other blocks (layout.ts)
 // Quotes, short paragraphs and datelines are never removed for being short or for wording.
-import type { Block } from './blocks.js';
+import { type Block, countWords } from './blocks.js';
 import { closestWhere, descendants, findDescendant } from './dom.js';
 import { fingerprint } from './fingerprint.js';
 import { wordingReason, isDateline, isPromotional, isAuthorTail } from './wording.js';
-import { blockFeatures, linkDensity, wordCount } from './block-features.js';
+import { LONG_WORDS, blockFeatures, linkDensity, wordCount } from './block-features.js';
 import { type BlockModel, LONG_BLOCK_WORDS, scoreBlock } from './block-model.js';
 import { layoutReasons } from './layout.js';
 
@@ -233,7 +233,7 @@ export function cleanBlocks(blocks: readonly Block[], opts: CleanOptions): Clean
     const model = opts.model;
     const wanted = blocks.map((b, i) => reasons[i] === null && !protectedIdx.has(i) && !isDateline(b.text));
     const features = blockFeatures(blocks, opts.root, model.hashBits, opts.siteNames, densities, wanted, words);
-    const lastLong = words.findLastIndex((n) => n >= 25);
+    const lastLong = words.findLastIndex((n) => n >= LONG_WORDS);
     blocks.forEach((_, i) => {
       if (!wanted[i]) return;
       const p = scoreBlock(model, features[i]!);
@@ -248,7 +248,9 @@ export function cleanBlocks(blocks: readonly Block[], opts: CleanOptions): Clean
   const classifierMs = performance.now() - started;
 
   const minWords = opts.minWords ?? 0;
-  const keptWords = (rs: readonly (string | null)[]) => words.reduce((n, w, i) => n + (rs[i] === null ? w : 0), 0);
+  // Counted as the article check counts them (each Chinese, Japanese or Thai character a word).
+  const articleWords = blocks.map((b) => countWords(b.text));
+  const keptWords = (rs: readonly (string | null)[]) => articleWords.reduce((n, w, i) => n + (rs[i] === null ? w : 0), 0);
   const overrule = minWords > 0 && keptWords(reasons) < minWords && keptWords(rules) >= minWords;
   const kept: Block[] = [];
   const keptFps: string[] = [];

@@ -6,7 +6,7 @@ import { Readability } from '@mozilla/readability';
 import type { ExtractDom } from '../../shared/config.js';
 import { PermanentError } from '../../shared/errors.js';
 import type { ExtractedArticle } from '../../shared/types.js';
-import { type Block, blockText, collectBlocks } from './blocks.js';
+import { type Block, blockText, collectBlocks, countWords } from './blocks.js';
 import { type BlockFeatures, blockFeatures, siteNamesOf } from './block-features.js';
 import { type BlockModel, loadBlockModel } from './block-model.js';
 import { descendants, findDescendant } from './dom.js';
@@ -18,6 +18,7 @@ import { HTML_ESCAPES, VOID_ELEMENTS, parsePage, releasePage } from './parse.js'
 import { mapPage, restoreSplitSections } from './sections.js';
 
 export { fingerprint } from './fingerprint.js';
+export { countWords } from './blocks.js';
 
 /** Per-site CSS selectors from config: `drop` is removed before extraction; `keep` is never removed as boilerplate. */
 export interface SiteRules {
@@ -77,20 +78,6 @@ export class NewsReadability<T = string> extends Readability<T> {
 
 /** Fewer words than this after cleaning is not an article. */
 const MIN_WORDS = 15;
-
-// Chinese, Japanese and Thai do not separate words with spaces: each of their characters counts
-// as a word (the convention of word processors); elsewhere a word is a run between spaces that
-// holds a letter or a digit (a lone dash or bullet is not a word).
-const CJK = '\\p{Script=Han}\\p{Script=Hiragana}\\p{Script=Katakana}\\p{Script=Thai}';
-const WORDS = new RegExp(`[${CJK}]|[^\\s${CJK}]*(?![${CJK}])[\\p{L}\\p{N}][^\\s${CJK}]*`, 'gu');
-
-/** Words in a text, counting each Chinese, Japanese or Thai character as one. */
-export function countWords(text: string): number {
-  let n = 0;
-  WORDS.lastIndex = 0;
-  while (WORDS.exec(text)) n++;
-  return n;
-}
 
 function applySiteRules(doc: Document, rules: SiteRules | undefined): void {
   const each = (selectors: string[] | undefined, fn: (el: Element) => void) => {

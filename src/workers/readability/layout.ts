@@ -24,6 +24,9 @@ function isWholeBold(b: Block): boolean {
   return !!inner && /^(?:strong|b)$/.test(inner.localName) && (inner.textContent ?? '').trim().length >= b.text.length - 2;
 }
 
+/** How many blocks either way a pull quote is looked for in. */
+const REPEAT_REACH = 20;
+
 /** At least this many link-only blocks in a row make a list of other articles. */
 const MIN_LINK_RUN = 2;
 
@@ -44,8 +47,10 @@ export function layoutReasons(
     if (!removed(i) && !protectedIdx.has(i)) out.set(i, why);
   };
 
-  // Runs of link-only blocks of headline length: related-article lists, whatever their wording.
-  const linkOnly = blocks.map((_, i) => densities[i]! >= 0.8 && words[i]! >= 3);
+  // Runs of link-only headlines: related-article lists, whatever their wording. A headline has 4+
+  // words and no closing punctuation; a list of linked documents ("Route map", "Cost breakdown")
+  // or linked sentences is article.
+  const linkOnly = blocks.map((b, i) => densities[i]! >= 0.8 && words[i]! >= 4 && !/[.!?;:]["”»’)]*$/u.test(b.text));
   for (let i = 0; i < blocks.length; ) {
     let j = i;
     while (j < blocks.length && linkOnly[j]) j++;
@@ -54,27 +59,29 @@ export function layoutReasons(
   }
 
   // A short block whose words stand again inside a longer block: a pull quote or a promo printed twice.
-  // One pass over the page's text per candidate: more occurrences than identical blocks means one
-  // stands inside a longer block (identical copies are layer 3's).
-  const squashed = blocks.map((b) => squash(b.text));
-  const all = `\u0001${squashed.join('\u0001')}\u0001`;
+  // A pull quote sits near the paragraph it repeats: look REPEAT_REACH blocks either way, word
+  // for word (identical copies are layer 3's), so the cost stays linear on huge pages.
+  const headingLike = blocks.map((b, i) => isHeadingLike(b, words[i]));
+  const squashed = blocks.map((b) => ` ${squash(b.text)} `);
   blocks.forEach((_, i) => {
     const n = words[i]!;
-    if (n < 6 || n > 50 || removed(i)) return;
+    if (n < 6 || n > 50 || removed(i) || headingLike[i]) return;
     const s = squashed[i]!;
-    let occurrences = 0;
-    for (let at = all.indexOf(s); at >= 0; at = all.indexOf(s, at + 1)) occurrences++;
-    const identical = squashed.reduce((k, other) => k + (other === s ? 1 : 0), 0);
-    if (occurrences > identical) drop(i, 'layout:repeated-inside');
+    for (let k = Math.max(0, i - REPEAT_REACH); k <= Math.min(blocks.length - 1, i + REPEAT_REACH); k++) {
+      const other = squashed[k]!;
+      if (k !== i && other.length > s.length && other.includes(s)) {
+        drop(i, 'layout:repeated-inside');
+        return;
+      }
+    }
   });
 
   // Headings and labels whose section is gone: the section runs to the next heading-like block.
-  // A label ("More from The Ledger:", a bold kicker) announces the block right after it, and a
-  // heading over a list of links is that list's title: they go with it.
-  const headingLike = blocks.map((b, i) => isHeadingLike(b, words[i]));
+  // A heading or label ("More from The Ledger:") right over a list of links is that list's title
+  // and goes with it.
   for (let i = 0; i < blocks.length; i++) {
     if (!headingLike[i] || removed(i)) continue;
-    if (i + 1 < blocks.length && removed(i + 1) && (!HEADING.test(blocks[i]!.tag) || out.get(i + 1) === 'layout:link-list')) {
+    if (out.get(i + 1) === 'layout:link-list') {
       drop(i, 'layout:heading-of-removed');
       continue;
     }

@@ -13,10 +13,10 @@ import { LANGS, URL, articlePage, prose, repoRoot } from './helpers.js';
 
 type Outcome = ReturnType<typeof extractArticle> | { error: string };
 
-function onBoth(html: string, url = URL): { jsdom: Outcome; linkedom: Outcome } {
+function onBoth(html: string, url = URL, extra: { blockModel?: null } = {}): { jsdom: Outcome; linkedom: Outcome } {
   const run = (dom: 'jsdom' | 'linkedom'): Outcome => {
     try {
-      return extractArticle(html, { url, dom });
+      return extractArticle(html, { url, dom, ...extra });
     } catch (err) {
       if (err instanceof PermanentError) return { error: err.code };
       throw err;
@@ -76,7 +76,8 @@ describe('jsdom and linkedom give the same article', () => {
   // linkedom path (parse5's own tree) follows it; neither moved a score on the labelled sets.
   it('follows the HTML standard where jsdom does not: foster-parented text, a second <html> tag', () => {
     const stray = articlePage('en', '<table><tr><td>cell</td></tr>stray table text<p>Paragraph inside a table</table>');
-    const { linkedom: a } = onBoth(stray);
+    // The tree is under test, not the classifier (which may judge "cell" a widget line): it is off.
+    const { linkedom: a } = onBoth(stray, URL, { blockModel: null });
     // Text and a paragraph misplaced in a table go before it, in their order (jsdom puts the text after).
     expect((a as ReturnType<typeof extractArticle>).paragraphs.slice(1, 4)).toEqual(['stray table text', 'Paragraph inside a table', 'cell']);
     const twoRoots = articlePage('en', '').replace('<html lang="en">', '<html lang="de"><html lang="en" dir="ltr">');

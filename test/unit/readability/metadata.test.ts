@@ -57,10 +57,11 @@ describe('metadata', () => {
 
   it('resolves links in the article HTML against the page, or the page\'s own <base>', () => {
     const inside = '<p>See <a href="/city/budget">the budget</a> and <a href="javascript:alert(1)" onclick="x()">this</a>.</p>';
-    const a = extractArticle(articlePage('en', inside), { url: URL });
+    // Links are under test, not the classifier, which scores this CTA-like line 0.65 (NOTES): it is off.
+    const a = extractArticle(articlePage('en', inside), { url: URL, blockModel: null });
     expect(a.html).toContain('href="https://news.example.com/city/budget"');
     expect(a.html).not.toMatch(/javascript:|onclick/);
-    const b = extractArticle(articlePage('en', inside, { head: '<base href="https://mirror.example.org/news/">' }), { url: URL });
+    const b = extractArticle(articlePage('en', inside, { head: '<base href="https://mirror.example.org/news/">' }), { url: URL, blockModel: null });
     expect(b.html).toContain('href="https://mirror.example.org/city/budget"');
   });
 
