@@ -2,7 +2,7 @@
 // on, without touching the held-out set: newsflow's 32 training pages (test/fixtures/boilerplate/
 // train) in 4 folds; for each, a model trained on fundus-dev, the first N trafilatura-990 pages
 // (--traf N, default 300) and the other folds' pages, then extraction of the fold's pages with
-// that model. Prints paragraph recall and boilerplate leak, with the rules alone beside (-v: every
+// that model. Prints paragraph recall and boilerplate leak, with no classifier (layers 1-4 and 6) beside (-v: every
 // leaked and missing block). Thresholds come from one 5-fold pass over all pages, as in training.
 import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -52,7 +52,7 @@ for (let f = 0; f < FOLDS; f++) {
     if (verbose) for (const [kind, list] of [['leaked', c.leakedText], ['missing', c.missingText]] as const) for (const t of list) console.log(`  ${kind} ${p.name.slice(0, 24)} | ${t.slice(0, 100)}`);
   }
 }
-for (const [name, counts] of [['classifier (out of fold)', withModel], ['rules only', rulesOnly]] as const) {
+for (const [name, counts] of [['classifier (out of fold)', withModel], ['no classifier', rulesOnly]] as const) {
   const a = aggregateBlocks(counts);
   console.log(`${name.padEnd(26)} paragraph recall ${a.paragraphRecall.toFixed(3)}, boilerplate leak ${a.boilerplateLeak.toFixed(3)} (${counts.reduce((n, c) => n + c.leaked, 0)}/${counts.reduce((n, c) => n + c.boilerplate, 0)})`);
 }
