@@ -30,7 +30,7 @@ describe('own labelled pages', () => {
     expect(langs(holdout)).toEqual(new Set(['en', 'fr', 'de', 'es']));
   });
 
-  it('held out: every article block is kept, in every language, and less boilerplate leaks than with the rules alone', () => {
+  it('held out: every article block is kept, in every language, and less boilerplate leaks than without the classifier', () => {
     const withModel = score(holdout);
     const rulesOnly = score(holdout, null);
     for (const { page, counts } of withModel) expect(counts.missingText, page.name).toEqual([]);
