@@ -36,13 +36,13 @@ const httpUrl = z
   .string()
   .refine((s) => /^https?:\/\//i.test(s) && URL.canParse(s), { message: 'must be an http(s) URL' });
 
-const feedSchema = z.object({
+const feedSchema = z.strictObject({
   url: httpUrl,
   name: z.string().min(1).optional(),
   interval: duration.optional(),
 });
 
-const siteRulesSchema = z.object({
+const siteRulesSchema = z.strictObject({
   drop: z.array(z.string()).default([]),
   keep: z.array(z.string()).default([]),
 });
@@ -51,9 +51,9 @@ const siteRulesSchema = z.object({
 export const EXTRACT_DOMS = ['jsdom', 'linkedom'] as const;
 export type ExtractDom = (typeof EXTRACT_DOMS)[number];
 
-export const configSchema = z.object({
+export const configSchema = z.strictObject({
   redis: z
-    .object({
+    .strictObject({
       url: z.string().optional(),
       /** Key prefix for every queue and every key newsflow writes. Use `{newsflow}` on Redis Cluster. */
       prefix: z.string().min(1).default('newsflow'),
@@ -61,7 +61,7 @@ export const configSchema = z.object({
     .default({ prefix: 'newsflow' }),
   feeds: z.array(feedSchema).default([]),
   fetch: z
-    .object({
+    .strictObject({
       interval: duration.default(15 * 60_000),
       /** Items remembered per feed for dedup (newest kept). */
       rememberPerFeed: z.number().int().positive().default(5000),
@@ -73,7 +73,7 @@ export const configSchema = z.object({
       maxBackoff: duration.default(24 * 3_600_000),
       /** Politeness per host, across every process: requests in flight and spacing between starts. */
       perHost: z
-        .object({
+        .strictObject({
           concurrency: z.number().int().positive().default(2),
           minInterval: z.union([z.literal(0), duration]).default(1000),
         })
@@ -101,7 +101,7 @@ export const configSchema = z.object({
       maxPendingPages: 500,
     }),
   network: z
-    .object({
+    .strictObject({
       /** Hosts, IPs or CIDRs that may be fetched although private (e.g. 127.0.0.1 for tests). */
       allow: z.array(z.string()).default([]),
       userAgent: z.string().optional(),
@@ -110,7 +110,7 @@ export const configSchema = z.object({
     })
     .default({ allow: [], timeout: 20_000, maxBytes: 10 * 1024 * 1024 }),
   extract: z
-    .object({
+    .strictObject({
       /** Worker threads for extraction; 0 = one per core. */
       threads: z.number().int().min(0).default(0),
       /** The DOM pages are parsed into: jsdom, or linkedom (same output, about a third of the time per page). */
@@ -129,7 +129,7 @@ export const configSchema = z.object({
       model: z.string().min(1).optional(),
       /** Layer 4: learn each site's boilerplate from blocks repeated across its articles. */
       learn: z
-        .object({
+        .strictObject({
           enabled: z.boolean().default(true),
           /** Distinct articles a block must appear in before it is dropped. */
           minArticles: z.number().int().min(2).default(3),
@@ -138,14 +138,14 @@ export const configSchema = z.object({
     })
     .default({ threads: 0, dom: 'jsdom', timeout: 30_000, heapMb: 1024, youngGenMb: 128, recycleAfter: 5_000, sites: {}, learn: { enabled: true, minArticles: 3 } }),
   classify: z
-    .object({
+    .strictObject({
       model: z.string().optional(),
       watchTopics: z.array(watchTopicSchema).default([]),
       concurrency: z.number().int().positive().default(4),
     })
     .default({ watchTopics: [], concurrency: 4 }),
   stories: z
-    .object({
+    .strictObject({
       /** How far back (by published time) a new article looks for its story. */
       window: duration.default(72 * 3_600_000),
       /** Longest a story may span, earliest to latest article by published time (default: the
@@ -159,17 +159,17 @@ export const configSchema = z.object({
     .refine((s) => s.ttl === undefined || s.ttl >= s.window, { message: 'stories.ttl must be at least stories.window', path: ['ttl'] })
     .transform((s) => ({ window: s.window, maxSpan: s.maxSpan ?? s.window, ttl: s.ttl ?? Math.max(7 * 86_400_000, s.window) })),
   sinks: z
-    .object({
-      jsonl: z.object({ path: z.string().min(1), fsync: z.boolean().default(false) }).optional(),
+    .strictObject({
+      jsonl: z.strictObject({ path: z.string().min(1), fsync: z.boolean().default(false) }).optional(),
       postgres: z
-        .object({
+        .strictObject({
           /** Falls back to DATABASE_URL. */
           url: z.string().optional(),
           schema: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a plain SQL identifier').default('public'),
         })
         .optional(),
       webhook: z
-        .object({
+        .strictObject({
           url: httpUrl,
           /** HMAC-SHA256 key for X-Newsflow-Signature; WEBHOOK_SECRET overrides. */
           secret: z.string().optional(),
@@ -178,7 +178,7 @@ export const configSchema = z.object({
         })
         .optional(),
       stream: z
-        .object({
+        .strictObject({
           /** Stream key; default `<redis.prefix>:articles`. */
           key: z.string().optional(),
           maxLen: z.number().int().positive().default(100_000),
@@ -191,14 +191,14 @@ export const configSchema = z.object({
     })
     .default({ jsonl: { path: 'data/articles', fsync: false }, dedupWindow: 15 * 86_400_000 }),
   dashboard: z
-    .object({
+    .strictObject({
       port: z.number().int().min(0).max(65535).default(3000),
       host: z.string().default('127.0.0.1'),
     })
     .default({ port: 3000, host: '127.0.0.1' }),
   /** BullMQ worker settings: how soon a job held by a dead worker is taken over by another. */
   queues: z
-    .object({
+    .strictObject({
       lockDuration: duration.default(30_000),
       stalledInterval: duration.default(30_000),
     })
@@ -219,16 +219,109 @@ export class ConfigError extends Error {
   }
 }
 
+/** The schema under the wrappers zod puts around it (default, optional, lazy, refine/transform pipes). */
+function unwrap(schema: z.ZodType): z.ZodType {
+  let s = schema as z.ZodType & { _zod: { def: Record<string, unknown> & { type: string } } };
+  for (let i = 0; i < 20; i += 1) {
+    const def = s._zod.def;
+    if (def.type === 'default' || def.type === 'optional' || def.type === 'nullable' || def.type === 'prefault') s = def.innerType as typeof s;
+    else if (def.type === 'pipe') s = def.in as typeof s;
+    else if (def.type === 'lazy') s = (def.getter as () => typeof s)();
+    else break;
+  }
+  return s;
+}
+
+/** The keys an object schema accepts, or null when `schema` is not an object. */
+function objectKeys(schema: z.ZodType): string[] | null {
+  const s = unwrap(schema);
+  return s instanceof z.ZodObject ? Object.keys(s.shape) : null;
+}
+
+/** Every key path the schema knows ("fetch.perHost.concurrency"); arrays and records are walked through. */
+export function knownConfigPaths(schema: z.ZodType = configSchema, prefix = ''): string[] {
+  const s = unwrap(schema);
+  if (s instanceof z.ZodObject) {
+    return Object.entries(s.shape as Record<string, z.ZodType>).flatMap(([key, child]) => {
+      const path = prefix ? `${prefix}.${key}` : key;
+      return [path, ...knownConfigPaths(child, path)];
+    });
+  }
+  if (s instanceof z.ZodArray) return knownConfigPaths(s.element as z.ZodType, prefix);
+  if (s instanceof z.ZodRecord) return knownConfigPaths(s._zod.def.valueType as z.ZodType, prefix);
+  return [];
+}
+
+/** The schema at a path of the raw input (array indices and record keys walked through). */
+function schemaAt(schema: z.ZodType, path: readonly PropertyKey[]): z.ZodType | null {
+  let s: z.ZodType = schema;
+  for (const part of path) {
+    const u = unwrap(s);
+    if (u instanceof z.ZodObject) s = (u.shape as Record<string, z.ZodType>)[String(part)] ?? null!;
+    else if (u instanceof z.ZodArray) s = u.element as z.ZodType;
+    else if (u instanceof z.ZodRecord) s = u._zod.def.valueType as z.ZodType;
+    else return null;
+    if (!s) return null;
+  }
+  return s;
+}
+
+/** Levenshtein distance, case-insensitive (config keys are short). */
+function editDistance(a: string, b: string): number {
+  const x = a.toLowerCase();
+  const y = b.toLowerCase();
+  // Optimal string alignment: a swapped pair ("dorp") costs one edit, as a typo does.
+  const d: number[][] = Array.from({ length: x.length + 1 }, (_, i) => Array.from({ length: y.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+  for (let i = 1; i <= x.length; i += 1) {
+    for (let j = 1; j <= y.length; j += 1) {
+      const row = d[i]!;
+      row[j] = Math.min(d[i - 1]![j]! + 1, row[j - 1]! + 1, d[i - 1]![j - 1]! + (x[i - 1] === y[j - 1] ? 0 : 1));
+      if (i > 1 && j > 1 && x[i - 1] === y[j - 2] && x[i - 2] === y[j - 1]) row[j] = Math.min(row[j]!, d[i - 2]![j - 2]! + 1);
+    }
+  }
+  return d[x.length]![y.length]!;
+}
+
+/**
+ * What an unknown key was probably meant to be: a sibling within a small edit distance
+ * ("alow" → "allow"), else the same key where it belongs ("concurrency" at the top → "fetch.concurrency").
+ */
+export function suggestKey(unknown: string, siblings: readonly string[], parent: string, all: readonly string[] = knownConfigPaths()): string | null {
+  const join = (k: string) => (parent ? `${parent}.${k}` : k);
+  const budget = unknown.length <= 4 ? 1 : unknown.length <= 8 ? 2 : 3;
+  let best: { key: string; d: number } | null = null;
+  for (const key of siblings) {
+    const d = editDistance(unknown, key);
+    if (d <= budget && (!best || d < best.d)) best = { key, d };
+  }
+  if (best) return join(best.key);
+  const elsewhere = all.filter((p) => p.split('.').pop()!.toLowerCase() === unknown.toLowerCase());
+  return elsewhere.length ? elsewhere.join(' or ') : null;
+}
+
+function describeIssue(issue: z.core.$ZodIssue): string[] {
+  const at = (path: readonly PropertyKey[]) =>
+    path
+      .map((p) => (typeof p === 'number' ? `[${p}]` : /^[A-Za-z_][\w-]*$/.test(String(p)) ? `.${String(p)}` : `[${JSON.stringify(String(p))}]`))
+      .join('')
+      .replace(/^\./, '');
+  if (issue.code === 'unrecognized_keys') {
+    const siblings = objectKeys(schemaAt(configSchema, issue.path) ?? configSchema) ?? [];
+    const parent = at(issue.path);
+    return issue.keys.map((key) => {
+      const path = parent ? `${parent}.${key}` : key;
+      const meant = suggestKey(key, siblings, parent);
+      const known = siblings.length ? ` (known here: ${siblings.join(', ')})` : '';
+      return `${path}: unknown key${meant ? `; did you mean ${meant}?` : known}`;
+    });
+  }
+  return [`${issue.path.length ? at(issue.path) : '(root)'}: ${issue.message}`];
+}
+
 /** Validate a raw object (already parsed YAML); throws ConfigError listing every problem. */
 export function parseConfig(raw: unknown, source = 'config', env: NodeJS.ProcessEnv = process.env): Config {
   const result = configSchema.safeParse(raw ?? {});
-  if (!result.success) {
-    const problems = result.error.issues.map((issue) => {
-      const where = issue.path.length ? issue.path.join('.') : '(root)';
-      return `${where}: ${issue.message}`;
-    });
-    throw new ConfigError(source, problems);
-  }
+  if (!result.success) throw new ConfigError(source, result.error.issues.flatMap(describeIssue));
   const config = result.data;
   if (env.REDIS_URL) config.redis.url = env.REDIS_URL;
   if (env.NEWSFLOW_PREFIX) config.redis.prefix = env.NEWSFLOW_PREFIX;
@@ -251,9 +344,14 @@ export function parseConfig(raw: unknown, source = 'config', env: NodeJS.Process
 
 export const DEFAULT_CONFIG_FILE = packagePath('config', 'default.yaml');
 
+/** The file a command reads its config from: `--config`, else NEWSFLOW_CONFIG, else the bundled default. */
+export function configPath(file?: string, env: NodeJS.ProcessEnv = process.env): string {
+  return file || env.NEWSFLOW_CONFIG || DEFAULT_CONFIG_FILE;
+}
+
 /** Load `file` (or NEWSFLOW_CONFIG, or the bundled default) and validate it. */
 export function loadConfig(file?: string, env: NodeJS.ProcessEnv = process.env): Config {
-  const path = file || env.NEWSFLOW_CONFIG || DEFAULT_CONFIG_FILE;
+  const path = configPath(file, env);
   let text: string;
   try {
     text = readFileSync(path, 'utf8');

@@ -1,8 +1,19 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, DEFAULT_CONFIG_FILE, loadConfig, parseConfig, parseDuration } from '../../../src/shared/config.js';
+import { ConfigError, DEFAULT_CONFIG_FILE, knownConfigPaths, loadConfig, parseConfig, parseDuration } from '../../../src/shared/config.js';
+import { packagePath } from '../../../src/shared/paths.js';
+
+const problemsOf = (raw: unknown): string[] => {
+  try {
+    parseConfig(raw, 'test', {});
+  } catch (err) {
+    if (err instanceof ConfigError) return err.problems;
+    throw err;
+  }
+  return [];
+};
 
 describe('config', () => {
   it('parses durations in every unit', () => {
@@ -52,8 +63,8 @@ describe('config', () => {
     }
     expect(error).toBeInstanceOf(ConfigError);
     const problems = (error as ConfigError).problems;
-    expect(problems.some((p) => p.startsWith('feeds.0.url:'))).toBe(true);
-    expect(problems.some((p) => p.startsWith('feeds.1.interval:') && p.includes('often'))).toBe(true);
+    expect(problems.some((p) => p.startsWith('feeds[0].url:'))).toBe(true);
+    expect(problems.some((p) => p.startsWith('feeds[1].interval:') && p.includes('often'))).toBe(true);
     expect(problems.some((p) => p.startsWith('dashboard.port:'))).toBe(true);
     expect((error as Error).message).toContain('bad.yaml');
   });
@@ -79,5 +90,36 @@ describe('config', () => {
     const config = loadConfig(DEFAULT_CONFIG_FILE, {});
     expect(config.feeds.length).toBeGreaterThanOrEqual(3);
     for (const feed of config.feeds) expect(feed.url).toMatch(/^https?:\/\//);
+  });
+
+  it('refuses unknown keys anywhere, naming the path and the key meant', () => {
+    expect(problemsOf({ network: { alow: ['127.0.0.1'] } })).toEqual(['network.alow: unknown key; did you mean network.allow?']);
+    expect(problemsOf({ fetch: { concurency: 4 } })).toEqual(['fetch.concurency: unknown key; did you mean fetch.concurrency?']);
+    // Nothing close: the keys that are allowed there.
+    expect(problemsOf({ bogus: 1 })).toEqual([expect.stringMatching(/^bogus: unknown key \(known here: redis, feeds, fetch, network, /)]);
+    // The right key at the wrong level.
+    expect(problemsOf({ allow: ['10.0.0.0/8'] })).toEqual(['allow: unknown key; did you mean network.allow?']);
+    // Inside lists and per-site records, swapped letters included.
+    expect(problemsOf({ feeds: [{ url: 'https://a.example/rss', intervall: '5m' }] })).toEqual(['feeds[0].intervall: unknown key; did you mean feeds[0].interval?']);
+    expect(problemsOf({ extract: { sites: { 'news.example': { dorp: ['.promo'] } } } })).toEqual(['extract.sites["news.example"].dorp: unknown key; did you mean extract.sites["news.example"].drop?']);
+    expect(problemsOf({ classify: { watchTopics: [{ name: 'x', any: ['a'], nto: ['b'] }] } })).toEqual(['classify.watchTopics[0].nto: unknown key; did you mean classify.watchTopics[0].not?']);
+    // Several at once, with the other problems.
+    expect(problemsOf({ fetch: { concurency: 4 }, dashboard: { port: 'x' }, stories: { windw: '2h' } })).toHaveLength(3);
+  });
+
+  it('documents every key in the README reference, and no key that does not exist', () => {
+    const readme = readFileSync(packagePath('README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('## Configuration'), readme.indexOf('Environment:', readme.indexOf('## Configuration')));
+    const documented = new Set<string>();
+    for (const row of section.matchAll(/^\| ([^|]+) \|/gm)) {
+      const cells = [...row[1]!.matchAll(/`([^`]+)`/g)].map((m) => m[1]!);
+      const base = cells[0]?.replace(/\.[^.]+$/, '') ?? '';
+      for (const cell of cells) documented.add((cell.startsWith('.') ? base + cell : cell).replace(/\[\]/g, '').replace(/\.<host>/g, ''));
+    }
+    const known = knownConfigPaths();
+    const parents = new Set(known.flatMap((p) => p.split('.').slice(1).map((_, i, parts) => p.split('.').slice(0, i + 1).join('.'))));
+    const leaves = known.filter((p) => !parents.has(p) && !p.startsWith('classify.watchTopics.'));
+    expect([...documented].filter((k) => !known.includes(k))).toEqual([]);
+    expect(leaves.filter((k) => !documented.has(k))).toEqual([]);
   });
 });
