@@ -7,6 +7,7 @@ import { availableParallelism } from 'node:os';
 import type { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Config } from './shared/config.js';
+import { UsageError } from './shared/errors.js';
 import { createRedis } from './shared/redis.js';
 import { otlpEndpoint, startTracing } from './shared/telemetry.js';
 import { keysFor, type Keys } from './shared/keys.js';
@@ -17,6 +18,7 @@ import { syncFeedSchedules } from './queues/schedules.js';
 import { registeredFeeds } from './queues/feeds-registry.js';
 import type { Dashboard } from './queues/dashboard.js';
 import { createMetrics } from './queues/metrics.js';
+import { recordDone } from './queues/throughput.js';
 import { startWorker, type RunnerOptions } from './workers/runner.js';
 import { buildHandlers } from './workers/handlers.js';
 import type { PipelineDeps, Sink } from './workers/context.js';
@@ -37,12 +39,12 @@ const ROLE_QUEUES: Record<Exclude<Role, 'dashboard'>, QueueName[]> = {
   store: ['store'],
 };
 
-export function parseRoles(value: string | undefined): Role[] {
+export function parseRoles(value: string | undefined, from = 'WORKERS'): Role[] {
   if (!value || value.trim() === '' || value.trim() === 'all') return [...ROLES];
   const roles = value.split(',').map((r) => r.trim()).filter(Boolean);
   const unknown = roles.filter((r) => !(ROLES as readonly string[]).includes(r));
   if (unknown.length) {
-    throw new Error(`unknown role(s) in WORKERS: ${unknown.join(', ')} (known: ${ROLES.join(', ')})`);
+    throw new UsageError(`unknown role(s) in ${from}: ${unknown.join(', ')} (known: ${ROLES.join(', ')}, or all)`);
   }
   return roles as Role[];
 }
@@ -98,6 +100,7 @@ export async function startPipeline(opts: PipelineOptions): Promise<Pipeline> {
   const onSettled: RunnerOptions['onSettled'] = (queue, outcome, job) => {
     metrics.observe(queue, outcome, job);
     if (outcome === 'retry') void redis.hincrby(keys.stats(), `retry:${queue}`, 1).catch(() => {});
+    if (outcome === 'completed') void recordDone(redis, keys, queue).catch(() => {});
     if (outcome === 'completed' && queue === 'store') {
       void redis.hincrby(keys.stats(), `stored:${(job.data as { sink: string }).sink}`, 1).catch(() => {});
     }
@@ -135,28 +138,7 @@ export async function startPipeline(opts: PipelineOptions): Promise<Pipeline> {
   // The dashboard role serves Bull Board, the status page, /metrics and health; a worker-only
   // process serves /metrics and health alone when METRICS_PORT is set.
   let dashboard: Dashboard | undefined;
-  const metricsPort = process.env.METRICS_PORT ? Number(process.env.METRICS_PORT) : undefined;
-  if (roles.has('dashboard') || metricsPort !== undefined) {
-    const user = process.env.DASHBOARD_USER;
-    const password = process.env.DASHBOARD_PASSWORD;
-    // Loaded here: Bull Board and the HTTP server are no weight for a worker that serves neither.
-    const { startDashboard } = await import('./queues/dashboard.js');
-    dashboard = await startDashboard({
-      queues,
-      redis,
-      log,
-      config,
-      keys,
-      metrics,
-      board: roles.has('dashboard'),
-      host: roles.has('dashboard') ? config.dashboard.host : (process.env.METRICS_HOST ?? '0.0.0.0'),
-      port: roles.has('dashboard') ? config.dashboard.port : metricsPort!,
-      readOnly: process.env.DASHBOARD_READ_ONLY === 'true',
-      auth: user && password ? { user, password } : undefined,
-    });
-  }
-  log.info({ roles: [...roles], prefix }, 'pipeline started');
-
+  // Defined before the dashboard starts: a port in use stops what already runs, then says so.
   let stopping: Promise<void> | undefined;
   const stop = () =>
     (stopping ??= (async () => {
@@ -169,6 +151,33 @@ export async function startPipeline(opts: PipelineOptions): Promise<Pipeline> {
       await tracing?.shutdown();
       log.info('pipeline stopped');
     })());
+
+  const metricsPort = process.env.METRICS_PORT ? Number(process.env.METRICS_PORT) : undefined;
+  if (roles.has('dashboard') || metricsPort !== undefined) {
+    const user = process.env.DASHBOARD_USER;
+    const password = process.env.DASHBOARD_PASSWORD;
+    // Loaded here: Bull Board and the HTTP server are no weight for a worker that serves neither.
+    const { startDashboard } = await import('./queues/dashboard.js');
+    try {
+      dashboard = await startDashboard({
+        queues,
+        redis,
+        log,
+        config,
+        keys,
+        metrics,
+        board: roles.has('dashboard'),
+        host: roles.has('dashboard') ? config.dashboard.host : (process.env.METRICS_HOST ?? '0.0.0.0'),
+        port: roles.has('dashboard') ? config.dashboard.port : metricsPort!,
+        readOnly: process.env.DASHBOARD_READ_ONLY === 'true',
+        auth: user && password ? { user, password } : undefined,
+      });
+    } catch (err) {
+      await stop();
+      throw err;
+    }
+  }
+  log.info({ roles: [...roles], prefix }, 'pipeline started');
 
   return { queues, redis, deps, dashboard, workers, stop };
 }

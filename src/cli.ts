@@ -3,6 +3,7 @@
 // and `demo` run queues. Exit codes: 0 ok, 1 failure, 2 usage or config error.
 import { Command, Option } from 'commander';
 import { ConfigError } from './shared/config.js';
+import { UsageError } from './shared/errors.js';
 import { registerRunCommands } from './cli/run.commands.js';
 import { registerToolCommands } from './cli/tool.commands.js';
 import { registerOpsCommands } from './cli/ops.commands.js';
@@ -28,6 +29,10 @@ registerOpsCommands(program);
 program.parseAsync(process.argv).catch((err: unknown) => {
   if (err instanceof ConfigError) {
     process.stderr.write(`${err.message}\n`);
+    process.exit(2);
+  }
+  if (err instanceof UsageError) {
+    process.stderr.write(`newsflow: ${err.message}\n`);
     process.exit(2);
   }
   process.stderr.write(`newsflow: ${err instanceof Error ? err.message : String(err)}\n`);

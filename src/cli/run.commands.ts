@@ -16,7 +16,7 @@ export function registerRunCommands(program: Command): void {
       const config = loadConfig(program.opts().config);
       const log = createLogger();
       const { parseRoles, startPipeline } = await import('../app.js');
-      const roles = parseRoles(opts.workers ?? process.env.WORKERS);
+      const roles = opts.workers !== undefined ? parseRoles(opts.workers, '--workers') : parseRoles(process.env.WORKERS);
       let redisHandle;
       try {
         redisHandle = await ensureRedis({ url: config.redis.url, dataDir: 'data/redis', log: (m) => log.info(m) });
@@ -28,7 +28,13 @@ export function registerRunCommands(program: Command): void {
         throw err;
       }
       log.info({ redis: redactUrl(redisHandle.url), ownedRedis: redisHandle.owned }, 'using Redis');
-      const pipeline = await startPipeline({ config, redisUrl: redisHandle.url, log, roles });
+      let pipeline;
+      try {
+        pipeline = await startPipeline({ config, redisUrl: redisHandle.url, log, roles });
+      } catch (err) {
+        await redisHandle.stop();
+        throw err;
+      }
 
       let signals = 0;
       const shutdown = async (signal: string) => {

@@ -4,7 +4,7 @@
 // /readyz (Redis answers and every queue has a worker), which stay open for scrapers and probes.
 // A worker-only process runs the same server with `board: false`: metrics and health alone.
 import { timingSafeEqual } from 'node:crypto';
-import type { Server } from 'node:http';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
@@ -13,6 +13,7 @@ import express, { type RequestHandler } from 'express';
 import type { Redis } from 'ioredis';
 import type { Config } from '../shared/config.js';
 import type { Keys } from '../shared/keys.js';
+import { UsageError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
 import type { QueueSet } from './factory.js';
 import type { PipelineMetrics } from './metrics.js';
@@ -80,13 +81,15 @@ export async function startDashboard(opts: DashboardOptions): Promise<Dashboard>
 
   if (opts.board) mountBoard(app, opts);
 
-  const server: Server = await new Promise((done, fail) => {
-    const s = app.listen(opts.port, opts.host, () => done(s));
-    s.once('error', fail);
+  const server = createServer(app);
+  await new Promise<void>((done, fail) => {
+    server.once('error', (err: NodeJS.ErrnoException) => fail(listenError(err, opts)));
+    server.listen(opts.port, opts.host, () => done());
   });
   const { port } = server.address() as AddressInfo;
   const url = `http://${opts.host.includes(':') ? `[${opts.host}]` : opts.host}:${port}`;
-  opts.log.info({ url: opts.board ? `${url}/queues` : `${url}/metrics` }, opts.board ? 'dashboard listening' : 'metrics listening');
+  if (opts.board) opts.log.info({ status: `${url}/status`, queues: `${url}/queues`, metrics: `${url}/metrics` }, `dashboard: ${url}/status`);
+  else opts.log.info({ metrics: `${url}/metrics` }, 'metrics listening');
   return {
     url,
     close: () =>
@@ -95,6 +98,21 @@ export async function startDashboard(opts: DashboardOptions): Promise<Dashboard>
         server.closeAllConnections();
       }),
   };
+}
+
+/** A port that cannot be listened on says which, and what to set instead. */
+function listenError(err: NodeJS.ErrnoException, opts: DashboardOptions): Error {
+  const where = `${opts.host}:${opts.port}`;
+  const setting = opts.board
+    ? 'set dashboard.port in the config (or DASHBOARD_PORT) to a free port, or 0 for any free port'
+    : 'set METRICS_PORT to a free port';
+  const what = opts.board ? 'dashboard' : 'metrics';
+  if (err.code === 'EADDRINUSE') return new UsageError(`the ${what} port ${where} is already in use (another newsflow, or another program): ${setting}`);
+  if (err.code === 'EACCES') return new UsageError(`the ${what} cannot listen on ${where} (permission denied; ports below 1024 need privileges): ${setting}`);
+  if (err.code === 'EADDRNOTAVAIL' || err.code === 'ENOTFOUND') {
+    return new UsageError(`the ${what} cannot listen on ${where}: no such address on this machine (${err.code}); set ${opts.board ? 'dashboard.host (or DASHBOARD_HOST)' : 'METRICS_HOST'}`);
+  }
+  return new Error(`the ${what} cannot listen on ${where}: ${err.message}`);
 }
 
 function mountBoard(app: express.Express, opts: DashboardOptions): void {

@@ -31,3 +31,11 @@ export function errorMessage(err: unknown): string {
   if (err instanceof Error) return err.message;
   return String(err);
 }
+
+/**
+ * A mistake in how newsflow was invoked or set up (an unknown role, a port in use, a file that is
+ * not what the command reads): the CLI prints the message alone and exits 2, as for bad config.
+ */
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
