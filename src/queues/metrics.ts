@@ -20,7 +20,8 @@ export interface PipelineMetrics {
 
 export function createMetrics(opts: { queues: QueueSet; redis: Redis; keys: Keys }): PipelineMetrics {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: 'newsflow_process_' });
+  // Node's own names already start with process_ or nodejs_: newsflow_process_cpu_user_seconds_total.
+  collectDefaultMetrics({ register: registry, prefix: 'newsflow_' });
 
   const outcomes = new Counter({
     name: 'newsflow_process_jobs_total',

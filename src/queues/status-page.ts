@@ -6,12 +6,14 @@ import type { Redis } from 'ioredis';
 import type { Config } from '../shared/config.js';
 import type { Keys } from '../shared/keys.js';
 import { QUEUE_NAMES } from './catalog.js';
+import { donePerMinute } from './throughput.js';
 import type { QueueSet } from './factory.js';
 import { feedHealth, type FeedHealth } from './feeds-registry.js';
 import { latestStories, type StorySummary } from '../workers/classify/story-list.js';
 
 export interface StatusData {
   generatedAt: string;
+  /** perMinute: jobs finished in the last 60 seconds. */
   stages: { queue: string; waiting: number; active: number; delayed: number; failed: number; completed: number; perMinute: number }[];
   feeds: { total: number; failing: FeedHealth[] };
   stories: StorySummary[];
@@ -22,7 +24,7 @@ export async function statusData(opts: { queues: QueueSet; redis: Redis; keys: K
   for (const name of QUEUE_NAMES) {
     const queue = opts.queues.get(name);
     const c = await queue.getJobCounts('waiting', 'prioritized', 'active', 'delayed', 'failed', 'completed');
-    const m = await queue.getMetrics('completed', 0, 4);
+
     stages.push({
       queue: name,
       waiting: (c.waiting ?? 0) + (c.prioritized ?? 0),
@@ -30,7 +32,7 @@ export async function statusData(opts: { queues: QueueSet; redis: Redis; keys: K
       delayed: c.delayed ?? 0,
       failed: c.failed ?? 0,
       completed: c.completed ?? 0,
-      perMinute: m.data.length ? m.data.reduce((a, b) => a + b, 0) / m.data.length : 0,
+      perMinute: await donePerMinute(opts.redis, opts.keys, name),
     });
   }
   const feeds = await feedHealth(opts.redis, opts.keys, opts.queues, opts.config);

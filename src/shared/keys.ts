@@ -39,6 +39,8 @@ export function keysFor(prefix: string) {
     sinkWritten: (sink: string) => k('sink', sink, 'written'),
     /** The plain sets of versions written by releases before sinkWritten; read until they expire. */
     sinkDoneLegacy: (sink: string) => k('sink', sink, 'done'),
+    /** Jobs of a queue finished in one 10-second bucket (for "done per minute"); expires. */
+    doneBucket: (queue: string, bucket: number) => k('done', queue, String(bucket)),
     /** Hash of pipeline-wide counters: retry:<queue>, stored:<sink>. */
     stats: () => k('stats'),
     /** Prefix under which learned per-site boilerplate lives (see site-boilerplate.ts). */
