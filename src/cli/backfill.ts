@@ -12,7 +12,7 @@ import { parseOrDiscover } from '../workers/fetch/feed-fetch.js';
 import { candidatesOf, rememberItems, triage } from '../workers/fetch/feed-dedup.js';
 import { clearFinishedDownstream } from '../workers/fetch/feed.worker.js';
 import { configuredSinks } from '../workers/classify/classify.worker.js';
-import type { OpsContext } from './ops.commands.js';
+import type { OpsContext } from './context.js';
 
 export interface BackfillOptions {
   reprocess: boolean;

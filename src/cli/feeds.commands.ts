@@ -3,11 +3,13 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { parseDuration } from '../shared/config.js';
+import { UsageError } from '../shared/errors.js';
 import { decodeBody } from '../shared/http.js';
+import { looksBinary } from '../shared/content-type.js';
+import { parseOpml } from '../workers/fetch/opml.js';
+import { isFeedKind, KIND_NAMES, sniffDocument } from '../workers/fetch/sniff.js';
 import { addFeed, exportOpml, feedHealth, importOpml, removeFeed, type FeedHealth } from '../queues/feeds-registry.js';
-import type { OpsContext } from './ops.commands.js';
-
-type WithOps = <T>(program: Command, fn: (ctx: OpsContext) => Promise<T>) => Promise<T>;
+import { hintPrefix, withOps } from './context.js';
 
 const out = (line = '') => process.stdout.write(`${line}\n`);
 
@@ -26,21 +28,24 @@ export function describeHealth(f: FeedHealth): string {
   return `${f.url}  [${f.source}] ${f.name ?? ''}\n    ${health}; next ${f.nextPoll ?? '-'} (${every}); queued ${f.itemsQueued}${found}`;
 }
 
-export function registerFeedsCommands(program: Command, withOps: WithOps): void {
+export function registerFeedsCommands(program: Command): void {
   const feeds = program.command('feeds').description('the feeds being polled (config and added)');
   feeds
     .command('list')
     .description('every feed with its health: last success, last error and reason, failures, next poll')
     .option('--json', 'print JSON')
     .action(async (opts: { json?: boolean }) => {
-      await withOps(program, async ({ config, redis, queues, keys }) => {
+      await withOps(program, async (ctx) => {
+        const { config, redis, queues, keys } = ctx;
         const rows = await feedHealth(redis, keys, queues, config);
+        if (rows.every((f) => !f.lastSuccess && !f.failures)) await hintPrefix(ctx);
         if (opts.json) return out(JSON.stringify(rows, null, 2));
         for (const f of rows) out(describeHealth(f));
       });
     });
   feeds
     .command('add')
+    .description('poll a feed from now on (kept in Redis beside the config\'s feeds)')
     .argument('<url>', 'feed URL')
     .option('--name <name>', 'outlet name')
     .option('--interval <duration>', 'fixed poll interval, e.g. 15m (default: adaptive)')
@@ -57,6 +62,7 @@ export function registerFeedsCommands(program: Command, withOps: WithOps): void 
     });
   feeds
     .command('remove')
+    .description('stop polling a feed added with `feeds add` or `feeds import`')
     .argument('<url>', 'feed URL')
     .action(async (url: string) => {
       await withOps(program, async ({ redis, queues, keys, config }) => {
@@ -71,9 +77,25 @@ export function registerFeedsCommands(program: Command, withOps: WithOps): void 
     .description('add every feed of an OPML file (as feed readers export) to the feeds polled')
     .argument('<file>', 'OPML file, or - for stdin')
     .action(async (file: string) => {
-      const bytes = file === '-' ? await readStdin() : await readFile(file);
+      const name = file === '-' ? 'stdin' : file;
+      let bytes: Buffer;
+      try {
+        bytes = file === '-' ? await readStdin() : await readFile(file);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new UsageError(`no such file: ${file}`);
+        throw err;
+      }
+      const text = decodeBody(bytes);
+      if (looksBinary(bytes)) throw new UsageError(`${name} is a binary file, not OPML: export your subscriptions from your feed reader as OPML`);
+      const kind = sniffDocument(text);
+      if (kind !== 'opml') {
+        const hint = isFeedKind(kind) || kind === 'urlset' || kind === 'sitemapindex' ? `; to poll one feed or sitemap, \`newsflow feeds add <its URL>\`` : '';
+        throw new UsageError(`${name} is ${KIND_NAMES[kind]}, not OPML (an <opml> document as feed readers export)${hint}`);
+      }
+      const found = parseOpml(text).length;
+      if (found === 0) throw new UsageError(`${name} is OPML but lists no feeds (no <outline> with an http(s) xmlUrl)`);
       await withOps(program, async ({ config, redis, queues, keys }) => {
-        const r = await importOpml(redis, keys, queues, config, decodeBody(bytes));
+        const r = await importOpml(redis, keys, queues, config, text);
         out(`added ${r.added}, updated ${r.updated}${r.skipped.length ? `, ${r.skipped.length} already in the config file` : ''}`);
       });
     });

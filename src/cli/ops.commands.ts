@@ -2,35 +2,15 @@
 // Each command connects to the configured Redis as a producer (fails fast when it is away).
 import type { Command } from 'commander';
 import type { Job, Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
-import { loadConfig, type Config } from '../shared/config.js';
-import { keysFor, type Keys } from '../shared/keys.js';
-import { connectProducer, DEFAULT_REDIS_URL } from '../shared/redis.js';
+import { loadConfig } from '../shared/config.js';
 import { QUEUE_NAMES, type QueueName } from '../queues/catalog.js';
-import { createQueues, type QueueSet } from '../queues/factory.js';
+import type { QueueSet } from '../queues/factory.js';
+import { hintPrefix, withOps } from './context.js';
+import { donePerMinute } from '../queues/throughput.js';
 import { feedHealth } from '../queues/feeds-registry.js';
 import { registerFeedsCommands } from './feeds.commands.js';
 import { exportArticles } from '../workers/store/export.js';
 import { getStory, listStories } from '../workers/classify/story-list.js';
-
-export interface OpsContext {
-  config: Config;
-  redis: Redis;
-  queues: QueueSet;
-  keys: Keys;
-}
-
-export async function withOps<T>(program: Command, fn: (ctx: OpsContext) => Promise<T>): Promise<T> {
-  const config = loadConfig(program.opts().config);
-  const redis = await connectProducer(config.redis.url ?? DEFAULT_REDIS_URL, 'newsflow-cli');
-  const queues = createQueues(redis, config.redis.prefix);
-  try {
-    return await fn({ config, redis, queues, keys: keysFor(config.redis.prefix) });
-  } finally {
-    await queues.close();
-    redis.disconnect();
-  }
-}
 
 const out = (line = '') => process.stdout.write(`${line}\n`);
 const json = (value: unknown) => out(JSON.stringify(value, null, 2));
@@ -57,7 +37,8 @@ export function registerOpsCommands(program: Command): void {
     .description('queue counts, throughput of the last minutes, failing feeds')
     .option('--json', 'print JSON')
     .action(async (opts: { json?: boolean }) => {
-      await withOps(program, async ({ config, redis, queues, keys }) => {
+      await withOps(program, async (ctx) => {
+        const { config, redis, queues, keys } = ctx;
         const stages = [];
         for (const name of QUEUE_NAMES) {
           const queue = queues.get(name);
@@ -73,19 +54,21 @@ export function registerOpsCommands(program: Command): void {
             delayed: c('delayed'),
             failed: c('failed'),
             completed: c('completed'),
+            donePerMin: await donePerMinute(redis, keys, name),
             completedPerMin: perMinute(done),
             failedPerMin: perMinute(failed),
           });
         }
         const feeds = await feedHealth(redis, keys, queues, config);
         const failing = feeds.filter((f) => f.failures > 0);
+        await hintPrefix(ctx);
         if (opts.json) return json({ stages, feeds: { total: feeds.length, failing } });
-        out('queue      waiting  active  delayed  failed  completed  done/min (15 min)');
+        out('queue      waiting  active  delayed  failed  completed  done/min  avg/min (15 min)');
         for (const s of stages) {
           out(
             `${s.queue.padEnd(10)} ${String(s.waiting).padStart(7)} ${String(s.active).padStart(7)} ` +
               `${String(s.delayed).padStart(8)} ${String(s.failed).padStart(7)} ${String(s.completed).padStart(10)} ` +
-              `${s.completedPerMin.toFixed(1).padStart(9)}`,
+              `${s.donePerMin.toFixed(1).padStart(9)} ${s.completedPerMin.toFixed(1).padStart(9)}`,
           );
         }
         out();
@@ -97,17 +80,20 @@ export function registerOpsCommands(program: Command): void {
   const failed = program.command('failed').description('dead letters: jobs that failed for good, with their reasons');
   failed
     .command('list')
+    .description('jobs that failed for good, newest first, with queue, attempts, URL and reason')
     .option('-q, --queue <queue>', 'only this queue')
     .option('-n, --limit <n>', 'at most this many per queue', '50')
     .option('--json', 'print JSON')
     .action(async (opts: { queue?: string; limit: string; json?: boolean }) => {
-      await withOps(program, async ({ queues }) => {
+      await withOps(program, async (ctx) => {
+        const { queues } = ctx;
         const rows = [];
         for (const name of queueOption(opts.queue)) {
           for (const job of await queues.get(name).getFailed(0, Number(opts.limit) - 1)) {
             rows.push({ queue: name, id: job.id, job: job.name, attempts: job.attemptsMade, failedAt: job.finishedOn ? new Date(job.finishedOn).toISOString() : null, reason: job.failedReason, url: (job.data as { url?: string }).url });
           }
         }
+        if (!rows.length) await hintPrefix(ctx);
         if (opts.json) return json(rows);
         if (!rows.length) return out('no failed jobs');
         for (const r of rows) out(`${r.queue}/${r.id}  ${r.job}  x${r.attempts}  ${r.url ?? ''}\n    ${r.reason}`);
@@ -115,6 +101,7 @@ export function registerOpsCommands(program: Command): void {
     });
   failed
     .command('show')
+    .description('one failed job in full: reason, stack trace, payload')
     .argument('<id>', 'job id')
     .option('-q, --queue <queue>', 'only this queue')
     .action(async (id: string, opts: { queue?: string }) => {
@@ -132,6 +119,7 @@ export function registerOpsCommands(program: Command): void {
   ) =>
     failed
       .command(verb)
+      .description(verb === 'retry' ? 'run failed jobs again (one by id, or all of them)' : 'delete failed jobs (one by id, or all of them)')
       .argument('[id]', 'job id (default: every failed job)')
       .option('-q, --queue <queue>', 'only this queue')
       .action(async (id: string | undefined, opts: { queue?: string }) => {
@@ -160,7 +148,7 @@ export function registerOpsCommands(program: Command): void {
     async (queue) => (await queue.clean(0, 100_000, 'failed')).length,
   );
 
-  registerFeedsCommands(program, withOps);
+  registerFeedsCommands(program);
 
   program
     .command('backfill')
@@ -188,11 +176,13 @@ export function registerOpsCommands(program: Command): void {
   const stories = program.command('stories').description('stories: articles from several outlets about one event');
   stories
     .command('list')
+    .description('the latest stories: size, title, outlets, topics, time span')
     .option('-n, --limit <n>', 'how many, newest first', '20')
     .option('--json', 'print JSON')
     .action(async (opts: { limit: string; json?: boolean }) => {
-      await withOps(program, async ({ redis, keys }) => {
-        const rows = await listStories(redis, keys.stories(), Number(opts.limit));
+      await withOps(program, async (ctx) => {
+        const rows = await listStories(ctx.redis, ctx.keys.stories(), Number(opts.limit));
+        if (!rows.length) await hintPrefix(ctx);
         if (opts.json) return json(rows);
         if (!rows.length) return out('no stories yet');
         for (const s of rows) {
@@ -202,6 +192,7 @@ export function registerOpsCommands(program: Command): void {
     });
   stories
     .command('show')
+    .description('one story with every article in it')
     .argument('<id>', 'story id')
     .option('--json', 'print JSON')
     .action(async (id: string, opts: { json?: boolean }) => {

@@ -1,12 +1,13 @@
 // One-off commands on the same pure code as the workers, no queues: extract, classify, feed parse.
 import { readFile, writeFile } from 'node:fs/promises';
 import { type Command, Option } from 'commander';
-import { EXTRACT_DOMS, type ExtractDom, loadConfig, parseDuration } from '../shared/config.js';
-import { PermanentError } from '../shared/errors.js';
+import { type Config, configPath, EXTRACT_DOMS, type ExtractDom, loadConfig, parseDuration } from '../shared/config.js';
+import { PermanentError, UsageError } from '../shared/errors.js';
 import { decodeBody, httpGet } from '../shared/http.js';
-import { createNetGuard } from '../shared/net-guard.js';
+import { BlockedAddressError, createNetGuard } from '../shared/net-guard.js';
 import type { BatchResult } from '../workers/classify/batch.js';
 import type { ExtractTrace } from '../workers/readability/extract.js';
+import { isFeedKind, KIND_NAMES, sniffDocument } from '../workers/fetch/sniff.js';
 
 // Heavy modules (jsdom, compromise, the topic model) load inside the command that needs them,
 // so `newsflow --help` and the Redis commands start fast.
@@ -28,8 +29,25 @@ function reportBatch(verb: string, result: BatchResult): void {
   if (result.errors.length) process.exitCode = 1;
 }
 
-/** Read a file, a URL (fetched politely, private addresses refused unless --allow), or stdin (`-`). */
-export async function readInput(source: string, allow: string[] = []): Promise<{ text: string; url?: string }> {
+/** What a command that reads a URL needs from the config: where the file is, and its network settings. */
+export interface InputSettings {
+  configFile: string;
+  config: Config;
+  /** --allow entries given to this command. */
+  allow: string[];
+}
+
+export function inputSettings(program: Command, allow: string[] = []): InputSettings {
+  const file = program.opts().config as string | undefined;
+  return { configFile: configPath(file), config: loadConfig(file), allow };
+}
+
+/**
+ * Read a file, a URL, or stdin (`-`). A URL is fetched with the config's network settings
+ * (network.allow, timeout, maxBytes, userAgent) plus this command's --allow entries; a private
+ * address is refused with both ways to allow it.
+ */
+export async function readInput(source: string, settings?: InputSettings): Promise<{ text: string; url?: string }> {
   // Files and stdin are sniffed like fetched bodies (BOM, <meta charset>, XML declaration).
   if (source === '-') {
     const chunks: Buffer[] = [];
@@ -37,11 +55,36 @@ export async function readInput(source: string, allow: string[] = []): Promise<{
     return { text: decodeBody(Buffer.concat(chunks)) };
   }
   if (/^https?:\/\//i.test(source)) {
-    const res = await httpGet(source, { guard: createNetGuard(allow) });
+    const network = settings?.config.network;
+    let res;
+    try {
+      res = await httpGet(source, {
+        guard: createNetGuard([...(network?.allow ?? []), ...(settings?.allow ?? [])]),
+        ...(network ? { timeoutMs: network.timeout, maxBytes: network.maxBytes } : {}),
+        ...(network?.userAgent ? { userAgent: network.userAgent } : {}),
+      });
+    } catch (err) {
+      if (err instanceof BlockedAddressError) {
+        const host = err.hostname && !/^\[?[\d.:a-f]+\]?$/i.test(err.hostname) ? err.hostname : err.address;
+        throw new PermanentError(
+          'blocked_address',
+          `refusing to fetch ${source}: ${err.hostname && err.hostname !== err.address ? `${err.hostname} (${err.address})` : err.address} is a private, loopback or reserved address. ` +
+            `To fetch it, pass --allow ${host} to this command, or add ${host} to network.allow in ${settings?.configFile ?? 'the config file'}.`,
+        );
+      }
+      throw err;
+    }
     if (res.text === undefined) throw new PermanentError('binary', `${source} is not text (${res.contentType ?? 'no content type'})`);
     return { text: res.text, url: res.url };
   }
-  return { text: decodeBody(await readFile(source)) };
+  try {
+    return { text: decodeBody(await readFile(source)) };
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new UsageError(`no such file: ${source}`);
+    if (code === 'EISDIR') throw new UsageError(`${source} is a folder, not a file`);
+    throw err;
+  }
 }
 
 function print(value: unknown, json: boolean | undefined, human: () => string): void {
@@ -77,11 +120,17 @@ export function registerToolCommands(program: Command): void {
     .option('--json', 'print JSON')
     .action(async (source: string, opts: { url?: string; allow: string[]; html?: boolean; dom: ExtractDom; model?: string; explain?: boolean; json?: boolean }) => {
       const { dom } = opts;
-      const input = await readInput(source, opts.allow);
+      const settings = inputSettings(program, opts.allow);
+      const input = await readInput(source, settings);
+      const kind = sniffDocument(input.text);
+      if (isFeedKind(kind) || kind === 'urlset' || kind === 'sitemapindex' || kind === 'opml') {
+        const next = isFeedKind(kind) ? `\`newsflow feed parse ${source}\` lists its items; extract one of their links` : kind === 'opml' ? `\`newsflow feeds import ${source}\` adds its feeds` : `add it as a source with \`newsflow feeds add ${source}\``;
+        throw new UsageError(`${source} is ${KIND_NAMES[kind]}, not an article page: ${next}`);
+      }
       const url = opts.url ?? input.url ?? (source.startsWith('http') ? source : 'http://localhost/');
       const { extractArticle } = await lazy.extract();
       const { blockModelOption } = await lazy.blockModel();
-      const model = blockModelOption(opts.model ?? loadConfig(program.opts().config).extract.model);
+      const model = blockModelOption(opts.model ?? settings.config.extract.model);
       const trace: ExtractTrace | undefined = opts.explain ? { structure: [], blocks: [], overruled: [], keptScores: [], classifierMs: 0 } : undefined;
       const article = extractArticle(input.text, { url, dom, ...model }, trace);
       const { fingerprints: _fp, html, ...rest } = article;
@@ -123,13 +172,29 @@ export function registerToolCommands(program: Command): void {
         return;
       }
       if (!source) throw new PermanentError('invalid_input', 'give an article JSON file, -, or --jsonl');
-      const input = await readInput(source);
-      const article = JSON.parse(input.text) as { title?: string | null; text?: string; lang?: string | null };
-      if (typeof article.text !== 'string') {
-        throw new PermanentError('invalid_input', 'the article JSON needs a "text" field (and ideally "title")');
+      const input = await readInput(source, { configFile: configPath(program.opts().config), config, allow: [] });
+      const name = source === '-' ? 'stdin' : source;
+      let article: { title?: string | null; text?: unknown; lang?: string | null };
+      const kind = sniffDocument(input.text);
+      if (kind === 'text') {
+        // Plain text is an article with no title: classify it as such, and say so.
+        article = { text: input.text };
+        process.stderr.write(`${name}: plain text, classified as an article without a title (article JSON from \`newsflow extract --json\` also gives the title)\n`);
+      } else if (kind === 'json' || kind === 'json-feed') {
+        try {
+          article = JSON.parse(input.text) as typeof article;
+        } catch (err) {
+          throw new UsageError(`${name} is not valid JSON (${(err as Error).message}); give the article JSON \`newsflow extract --json\` prints, or plain text`);
+        }
+      } else {
+        const extract = kind === 'html' ? `; for a page, \`newsflow extract ${source} --json | newsflow classify -\`` : '';
+        throw new UsageError(`${name} is ${KIND_NAMES[kind]}, not an article: give article JSON (as \`newsflow extract --json\` prints) or plain text${extract}`);
+      }
+      if (typeof article !== 'object' || article === null || typeof article.text !== 'string') {
+        throw new UsageError(`${name}: the article JSON needs a "text" string (and ideally "title"), as \`newsflow extract --json\` prints`);
       }
       const { classifyArticle } = await lazy.classify();
-      const result = classifyArticle({ title: article.title ?? null, text: article.text, lang: article.lang ?? null }, options);
+      const result = classifyArticle({ title: typeof article.title === 'string' ? article.title : null, text: article.text, lang: typeof article.lang === 'string' ? article.lang : null }, options);
       print(result, opts.json, () =>
         [
           `lang: ${result.lang ?? 'unknown'}`,
@@ -171,17 +236,21 @@ export function registerToolCommands(program: Command): void {
     .option('--allow <host>', 'let a private host or CIDR be fetched (repeatable)', collect, [])
     .option('--json', 'print JSON')
     .action(async (source: string, opts: { url?: string; allow: string[]; json?: boolean }) => {
-      const input = await readInput(source, opts.allow);
-      const url = opts.url ?? input.url ?? (source.startsWith('http') ? source : 'http://localhost/');
+      const settings = inputSettings(program, opts.allow);
+      const input = await readInput(source, settings);
+      // A file or stdin has no URL: relative links resolve against --url, else a placeholder,
+      // and errors name the file.
+      const url = opts.url ?? input.url ?? 'http://localhost/';
+      const name = input.url ? undefined : source === '-' ? 'stdin' : source;
       // A site's page instead of its feed (URLs only): follow the feed the page links to.
       const first = { text: input.text, url };
       const [{ parseFeed }, { parseOrDiscover }] = await Promise.all([lazy.feedParse(), lazy.feedFetch()]);
       const { feed: parsed, discoveredUrl } = input.url
         ? await parseOrDiscover(first, async (u) => {
-            const r = await readInput(u, opts.allow);
+            const r = await readInput(u, settings);
             return { text: r.text, url: r.url ?? u };
           })
-        : { feed: parseFeed(input.text, { url }), discoveredUrl: null };
+        : { feed: parseFeed(input.text, { url, ...(name ? { name } : {}) }), discoveredUrl: null };
       if (discoveredUrl) process.stderr.write(`${url} is a page; parsed the feed it links to: ${discoveredUrl}\n`);
       const out = {
         title: parsed.title,

@@ -110,13 +110,22 @@ export interface NetGuard {
 }
 
 /** The error every blocked connection produces; says what to change if it was meant. */
-export function blockedAddressError(hostname: string | undefined, address: string): PermanentError {
-  const what = hostname && hostname !== address ? `${hostname} (${address})` : address;
-  return new PermanentError(
-    'blocked_address',
-    `refusing to connect to ${what}: private, loopback, link-local or reserved address. ` +
-      `If this host is meant to be fetched, add it (hostname, IP or CIDR) to the network.allow config.`,
-  );
+export class BlockedAddressError extends PermanentError {
+  constructor(
+    readonly hostname: string | undefined,
+    readonly address: string,
+  ) {
+    const what = hostname && hostname !== address ? `${hostname} (${address})` : address;
+    super(
+      'blocked_address',
+      `refusing to connect to ${what}: private, loopback, link-local or reserved address. ` +
+        `If this host is meant to be fetched, add it (hostname, IP or CIDR) to the network.allow config.`,
+    );
+  }
+}
+
+export function blockedAddressError(hostname: string | undefined, address: string): BlockedAddressError {
+  return new BlockedAddressError(hostname, address);
 }
 
 /**

@@ -1,7 +1,6 @@
 // Every `newsflow` command as a user runs it: the built CLI as a child process, against real
 // Redis (and PostgreSQL for export), with a config under a random prefix. Checks output and
 // exit codes (0 ok, 1 failure, 2 usage or config error).
-import { execFile } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,24 +20,8 @@ import { dropSchema, postgresAvailable, randomSchema, TEST_DATABASE_URL } from '
 import { cleanupPrefix, randomPrefix, testRedis, TEST_REDIS_URL } from '../helpers/redis.js';
 import { writeConfig } from '../helpers/newsflow-process.js';
 import { startFixtureServer } from '../../src/demo/fixture-server.js';
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function newsflow(args: string[], opts: { input?: string; env?: NodeJS.ProcessEnv } = {}): Promise<Run> {
-  return new Promise((done) => {
-    const child = execFile(
-      process.execPath,
-      [packagePath('dist', 'cli.js'), ...args],
-      { env: { ...process.env, REDIS_URL: TEST_REDIS_URL, LOG_LEVEL: 'silent', ...opts.env }, maxBuffer: 20 * 1024 * 1024 },
-      (err, stdout, stderr) => done({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr }),
-    );
-    child.stdin?.end(opts.input ?? '');
-  });
-}
+import { scaled } from '../helpers/time-scale.js';
+import { newsflow } from '../helpers/cli.js';
 
 const pgUp = await postgresAvailable();
 
@@ -68,7 +51,7 @@ describe('newsflow CLI (real Redis)', { timeout: 90_000 }, () => {
     const badConfig = writeConfig(dir, { feeds: [{ url: 'not a url' }], dashboard: { port: -1 } });
     const bad = await newsflow(['status', '--config', badConfig]);
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toContain('feeds.0.url');
+    expect(bad.stderr).toContain('feeds[0].url');
     expect(bad.stderr).toContain('dashboard.port');
   });
 
@@ -105,7 +88,7 @@ describe('newsflow CLI (real Redis)', { timeout: 90_000 }, () => {
       log: silentLogger,
       roles: ['store'],
     });
-    const deadline = Date.now() + 10_000;
+    const deadline = Date.now() + scaled(10_000);
     while ((await store.getJobCounts('failed')).failed !== 1 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
     await pipeline.stop();
 

@@ -134,9 +134,22 @@ function notAFeed(what: string, body: string, url: string): NotAFeedError {
 /**
  * Parse a feed body (already decoded to text) fetched from `opts.url`. Returns the best result
  * the body allows; throws NotAFeedError (`not_a_feed`) for HTML or other non-feed documents and
- * PermanentError(`feed_parse`) when nothing usable can be recovered.
+ * PermanentError(`feed_parse`) when nothing usable can be recovered. Errors name `opts.name`
+ * (a file) instead of the URL when it is given.
  */
-export function parseFeed(body: string, opts: { url: string }): NormalisedFeed {
+export function parseFeed(body: string, opts: { url: string; name?: string }): NormalisedFeed {
+  try {
+    return parseFeedAt(body, opts);
+  } catch (err) {
+    // A feed read from a file is resolved against a placeholder URL; its errors name the file.
+    if (opts.name && err instanceof Error) {
+      err.message = err.message.startsWith(opts.url) ? opts.name + err.message.slice(opts.url.length) : `${opts.name}: ${err.message}`;
+    }
+    throw err;
+  }
+}
+
+function parseFeedAt(body: string, opts: { url: string }): NormalisedFeed {
   const text = body.replace(/^\uFEFF/, '').trimStart();
   if (text === '') throw new PermanentError('feed_parse', `${opts.url}: the body is empty`);
   if (text.startsWith('{')) return parseJsonFeed(text, opts.url);
