@@ -44,7 +44,21 @@ const ORG_WORDS = new Set([
 const PLACE_WORDS = new Set([
   'city', 'county', 'province', 'state', 'river', 'island', 'islands', 'mountains', 'lake',
   'valley', 'street', 'avenue', 'square', 'bay', 'sea', 'ocean', 'region', 'district', 'airport',
-  'strait', 'peninsula', 'coast',
+  'strait', 'peninsula', 'coast', 'stadium', 'arena', 'park', 'station', 'bridge', 'harbour',
+  'harbor', 'port', 'palace', 'castle', 'tower', 'cathedral', 'mosque', 'road', 'lane', 'beach',
+  'desert', 'forest', 'glacier', 'canal', 'highway', 'motorway', 'quay', 'pier', 'dam', 'hill',
+]);
+
+// Institutions and clubs named after what they are: "Paris Observatory", "Manchester United".
+for (const w of ['observatory', 'museum', 'gallery', 'library', 'hospital', 'laboratory', 'laboratories', 'academy', 'theatre', 'theater', 'orchestra', 'zoo', 'clinic', 'united', 'rovers', 'wanderers', 'athletic', 'albion', 'hotspur', 'fc', 'rangers']) ORG_WORDS.add(w);
+
+// Capitals that are words of the trade, not organisations: "AI", "GDP", "CEO".
+const COMMON_ACRONYMS = new Set([
+  'AI', 'AGI', 'GDP', 'CEO', 'CFO', 'CTO', 'COO', 'IPO', 'TV', 'PC', 'DNA', 'RNA', 'HIV', 'AIDS',
+  'COVID', 'CO2', 'EV', 'EVS', 'VR', 'AR', 'API', 'GPS', 'LED', 'PDF', 'SUV', 'VAT', 'GMT', 'UTC',
+  'AM', 'PM', 'OK', 'FAQ', 'DIY', 'ID', 'IQ', 'IT', 'PR', 'HR', 'LGBT', 'LGBTQ', 'MVP', 'NFT',
+  'ETF', 'CPI', 'ESG', 'SMS', 'USB', 'PHD', 'MP', 'MPS', 'QC', 'KC', 'LLM', 'LLMS', 'AIS', 'ICU',
+  'MRI', 'IVF', 'PPE', 'CCTV', 'GCSE', 'GCSES', 'SAT', 'ATM', 'URL', 'APP', 'VPN', 'RSS', 'HTML',
 ]);
 
 // Capitalised words (with inner hyphens/apostrophes and dotted acronyms), optionally joined by
@@ -115,19 +129,37 @@ function guessType(name: string, titled: boolean): EntityType | null {
   const whole = lex(name);
   if (whole.includes('Organization') || whole.includes('SportsTeam')) return 'organization';
   if (whole.some((t) => t === 'Country' || t === 'City' || t === 'Region' || t === 'Place')) return 'place';
-  if (words.length === 1 && /^\p{Lu}{2,5}$/u.test(name)) return 'organization';
+  if (words.length === 1 && /^\p{Lu}{2,5}$/u.test(name)) return COMMON_ACRONYMS.has(name.toUpperCase()) ? null : 'organization';
   if (lex(words[words.length - 1]!).includes('LastName')) return 'person';
   // Two or three capitalised words with no other clue are, in news copy, usually a person.
-  // Names rarely start with a dictionary word, so "Good News" stays out.
+  // Names are rarely dictionary words, so "Good News", "Nature Astronomy" and "Quayside
+  // Stadium" stay out (a first name, a title or a known surname above still makes a person).
   if (
     words.length >= 2 &&
     words.length <= 3 &&
-    !isOrdinaryWord(first) &&
+    !words.some(isCommonNoun) &&
     words.every((w) => /^\p{Lu}[\p{Ll}\p{M}'’-]+$/u.test(w))
   ) {
     return 'person';
   }
   return null;
+}
+
+// compromise's lexicon knows function words and names, not common nouns; these endings and
+// headline nouns mark a word that is almost never part of a person's name.
+const NOUN_ENDING = /(?:ology|onomy|omy|ium|ics|tion|sion|ment|ness|ity|ance|ence|ship|ism|ure|ware|ing)$/;
+const HEADLINE_NOUNS = new Set([
+  'science', 'nature', 'health', 'news', 'weekly', 'review', 'daily', 'today', 'week', 'world',
+  'report', 'policy', 'energy', 'tech', 'research', 'medicine', 'physics', 'climate', 'space',
+  'sport', 'sports', 'business', 'money', 'markets', 'live', 'update', 'breaking', 'opinion',
+  'analysis', 'letters', 'cup', 'league', 'championship', 'open', 'prize', 'award', 'awards',
+  'festival', 'summit', 'conference', 'act', 'bill', 'plan', 'deal', 'index', 'project',
+]);
+
+/** A word that names a thing, not a person: "Astronomy", "Stadium", "Nature". */
+function isCommonNoun(word: string): boolean {
+  const w = word.toLowerCase();
+  return isOrdinaryWord(word) || HEADLINE_NOUNS.has(w) || (w.length > 5 && NOUN_ENDING.test(w));
 }
 
 /** A single word at a sentence start that the lexicon knows as an ordinary word is not a name. */

@@ -48,4 +48,22 @@ describe('extractEntities', () => {
     const counts = ents.map((e) => e.count);
     expect(counts).toEqual([...counts].sort((a, b) => b - a));
   });
+
+  it('types venues, journals and trade acronyms as a reader would', () => {
+    const text =
+      'The final at Quayside Stadium drew 40,000 fans. The study, published in Nature Astronomy on Monday, ' +
+      'used AI to find the planets, researchers at the Paris Observatory said. Kwame Mensah led the team. ' +
+      'Manchester United lost. AI tools and GDP figures were discussed with Dr Jane Holt.';
+    const found = extractEntities(text);
+    const type = (name: string) => found.find((e) => e.name === name)?.type;
+    expect(type('Quayside Stadium')).toBe('place');
+    expect(type('Paris Observatory')).toBe('organization');
+    expect(type('Manchester United')).toBe('organization');
+    expect(type('Nature Astronomy')).not.toBe('person');
+    expect(type('AI')).toBeUndefined();
+    expect(type('GDP')).toBeUndefined();
+    // Unknown two-word names are still people.
+    expect(type('Kwame Mensah')).toBe('person');
+    expect(type('Jane Holt')).toBe('person');
+  });
 });
