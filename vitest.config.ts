@@ -1,10 +1,12 @@
 import { defineConfig } from 'vitest/config';
+import { scaled } from './test/helpers/time-scale.js';
 
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
-    testTimeout: 30_000,
-    hookTimeout: 30_000,
+    // Scaled to the machine (test/helpers/time-scale.ts): a slow or busy box waits longer.
+    testTimeout: scaled(30_000),
+    hookTimeout: scaled(30_000),
     pool: 'forks',
   },
 });

@@ -17,6 +17,7 @@ import { articlePage } from '../helpers/corpus.js';
 import { behave, startMisbehavingServer, type Handler, type MisbehavingServer } from '../helpers/misbehaving-server.js';
 import { cleanupPrefix, randomPrefix, testRedis, TEST_REDIS_URL } from '../helpers/redis.js';
 import { faultConfig, Probe, RoleProcesses, rssOf, writeConfig } from '../helpers/pipeline-harness.js';
+import { scaled, scaledSeconds } from '../helpers/time-scale.js';
 
 /** Ids in the JSONL file, read from the start of each line without parsing whole records. */
 function storedIds(file: string): Set<string> {
@@ -165,9 +166,9 @@ describe('hostile inputs through the real pipeline', () => {
         jsonl,
         extra: {
           // Generous enough that a loaded CI machine does not turn a cap (too_large) into a timeout.
-          network: { allow: ['127.0.0.1'], timeout: '8s' },
+          network: { allow: ['127.0.0.1'], timeout: scaledSeconds(8) },
           fetch: { concurrency: 8, perHost: { concurrency: 8, minInterval: 0 } },
-          extract: { threads: 2, concurrency: 4, timeout: '15s' },
+          extract: { threads: 2, concurrency: 4, timeout: scaledSeconds(15) },
           queues: { lockDuration: '30s', stalledInterval: '30s' },
         },
       }),
@@ -214,7 +215,7 @@ describe('hostile inputs through the real pipeline', () => {
       // Polled once a second and cheaply: this process also serves the hostile routes, and a
       // busy event loop here would turn its answers into timeouts.
       const normal = Array.from({ length: NORMAL }, (_, i) => articleId(server.url(`/ok/normal-${i}.html`)));
-      const deadline = Date.now() + 150_000;
+      const deadline = Date.now() + scaled(150_000);
       for (;;) {
         const stored = storedIds(jsonl);
         outcomes = new Map();
@@ -255,5 +256,5 @@ describe('hostile inputs through the real pipeline', () => {
       await procs.stopAll();
       await probe.close();
     }
-  }, 240_000);
+  }, scaled(240_000));
 });

@@ -23,6 +23,7 @@ import {
   writeConfig,
   type CorpusSite,
 } from '../helpers/pipeline-harness.js';
+import { scaled } from '../helpers/time-scale.js';
 
 describe('Redis restarted mid-run: the pipeline resumes and loses nothing', () => {
   let site: CorpusSite;
@@ -51,7 +52,7 @@ describe('Redis restarted mid-run: the pipeline resumes and loses nothing', () =
       const n = site.ids.size;
       try {
         procs.startAll();
-        await waitFor('a quarter of the articles stored', async () => jsonlLineCount(jsonl) >= n / 4, 60_000);
+        await waitFor('a quarter of the articles stored', async () => jsonlLineCount(jsonl) >= n / 4, scaled(60_000));
         await server.stop(signal);
         const storedAtStop = jsonlLineCount(jsonl);
         expect(storedAtStop).toBeLessThan(n);
@@ -60,7 +61,7 @@ describe('Redis restarted mid-run: the pipeline resumes and loses nothing', () =
         await server.start();
         console.info(`[redis ${signal}] stopped at ${storedAtStop}/${n} stored; restarted`);
 
-        await waitForAllStored(probe, jsonl, n, 90_000);
+        await waitForAllStored(probe, jsonl, n, scaled(90_000));
         expect(procs.crashed(), procs.output()).toEqual([]);
         expect(await probe.failed()).toEqual([]);
         const file = readJsonl(jsonl);
@@ -73,6 +74,6 @@ describe('Redis restarted mid-run: the pipeline resumes and loses nothing', () =
         await server.stop('SIGKILL');
         rmSync(dir, { recursive: true, force: true });
       }
-    }, 150_000);
+    }, scaled(150_000));
   }
 });

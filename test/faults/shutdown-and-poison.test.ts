@@ -33,6 +33,7 @@ import {
   writeConfig,
   type CorpusSite,
 } from '../helpers/pipeline-harness.js';
+import { scaled } from '../helpers/time-scale.js';
 
 const run = promisify(execFile);
 const GRACE_MS = 20_000;
@@ -86,7 +87,7 @@ describe('shutdown under load and poison jobs', () => {
     try {
       const all = 'fetch,extract,classify,store';
       procs.start(all);
-      await waitFor('a quarter stored with jobs in hand', async () => jsonlLineCount(jsonl) >= n / 4 && (await activeJobs()) > 0, 60_000);
+      await waitFor('a quarter stored with jobs in hand', async () => jsonlLineCount(jsonl) >= n / 4 && (await activeJobs()) > 0, scaled(60_000));
       const activeAtSignal = await activeJobs();
       const code = await procs.kill(all, 'SIGTERM');
       const storedAtExit = jsonlLineCount(jsonl);
@@ -99,14 +100,14 @@ describe('shutdown under load and poison jobs', () => {
       expect(half.endsWithNewline).toBe(true);
 
       procs.start(all);
-      await waitForAllStored(probe, jsonl, n, 90_000);
+      await waitForAllStored(probe, jsonl, n, scaled(90_000));
       expect(await probe.failed()).toEqual([]);
       expect(lostAndDuplicated(site.ids, readJsonl(jsonl).ids)).toEqual({ lost: [], duplicated: [], unexpected: [] });
     } finally {
       await procs.stopAll();
       await probe.close();
     }
-  }, 150_000);
+  }, scaled(150_000));
 
   it('poison jobs are dead-lettered with their reasons (newsflow failed list --json) while everything else flows', async () => {
     const prefix = randomPrefix('poison');
@@ -139,7 +140,7 @@ describe('shutdown under load and poison jobs', () => {
       await probe.queues.get('classify').add('article.classify', { id: 'apoison', article: { text: 42 } }, { jobId: 'classify-apoison', attempts: 5 });
 
       procs.start('fetch,extract,classify,store');
-      await waitForAllStored(probe, jsonl, n, 90_000);
+      await waitForAllStored(probe, jsonl, n, scaled(90_000));
       expect(procs.crashed(), procs.output()).toEqual([]);
       expect(lostAndDuplicated(site.ids, readJsonl(jsonl).ids)).toEqual({ lost: [], duplicated: [], unexpected: [] });
 
@@ -168,5 +169,5 @@ describe('shutdown under load and poison jobs', () => {
       await procs.stopAll();
       await probe.close();
     }
-  }, 150_000);
+  }, scaled(150_000));
 });

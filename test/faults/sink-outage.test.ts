@@ -31,6 +31,7 @@ import {
   writeConfig,
   type CorpusSite,
 } from '../helpers/pipeline-harness.js';
+import { scaled } from '../helpers/time-scale.js';
 
 const pgUp = await postgresAvailable();
 
@@ -64,7 +65,7 @@ describe('a sink backend down for a while', () => {
     const n = site.ids.size;
     try {
       procs.start('fetch,extract,classify,store');
-      await waitFor('a quarter of the rows', async () => (await probe.stored('postgres')) >= n / 4, 60_000);
+      await waitFor('a quarter of the rows', async () => (await probe.stored('postgres')) >= n / 4, scaled(60_000));
       proxy.cut();
       const rowsAtCut = await probe.stored('postgres');
       await sleep(4_000);
@@ -81,7 +82,7 @@ describe('a sink backend down for a while', () => {
       await waitForAllStored(probe, jsonl, n, 120_000).catch((err) => {
         throw new Error(`${(err as Error).message}\n--- pipeline output ---\n${procs.output().slice(-4000)}`);
       });
-      await waitFor('every PostgreSQL row', async () => (await probe.stored('postgres')) >= n, 30_000);
+      await waitFor('every PostgreSQL row', async () => (await probe.stored('postgres')) >= n, scaled(30_000));
       expect(procs.crashed(), procs.output()).toEqual([]);
       expect(await probe.failed()).toEqual([]);
       const rows = await postgresCounts(schema);
@@ -92,7 +93,7 @@ describe('a sink backend down for a while', () => {
       await proxy.close();
       await dropSchema(schema);
     }
-  }, 180_000);
+  }, scaled(180_000));
 
   it('webhook answering 500 until the other sink is complete, then 200: every article delivered once, JSONL never held up', async () => {
     const prefix = randomPrefix('hook500');
@@ -123,13 +124,13 @@ describe('a sink backend down for a while', () => {
     try {
       procs.start('fetch,extract,classify,store');
       // The JSONL sink must complete while every webhook delivery is still being refused.
-      await waitFor('every article in JSONL while the webhook fails', async () => jsonlLineCount(jsonl) >= n, 90_000);
+      await waitFor('every article in JSONL while the webhook fails', async () => jsonlLineCount(jsonl) >= n, scaled(90_000));
       expect(delivered).toEqual([]);
       expect(refusedDeliveries).toBeGreaterThan(0);
       healthy = true;
       console.info(`[webhook 500] JSONL complete (${n}) with ${refusedDeliveries} deliveries refused; receiver healthy again`);
 
-      await waitFor('every webhook delivery', async () => new Set(delivered).size >= n && (await probe.idle()), 120_000);
+      await waitFor('every webhook delivery', async () => new Set(delivered).size >= n && (await probe.idle()), scaled(120_000));
       expect(procs.crashed(), procs.output()).toEqual([]);
       expect(await probe.failed()).toEqual([]);
       expect(lostAndDuplicated(site.ids, delivered), 'idempotency keys of the successful deliveries').toEqual({ lost: [], duplicated: [], unexpected: [] });
@@ -139,5 +140,5 @@ describe('a sink backend down for a while', () => {
       await new Promise<void>((r) => receiver.close(() => r()));
       receiver.closeAllConnections();
     }
-  }, 180_000);
+  }, scaled(180_000));
 });

@@ -16,6 +16,7 @@ import { storedArticle } from '../helpers/articles.js';
 import { dropSchema, postgresAvailable, randomSchema, TEST_DATABASE_URL } from '../helpers/postgres.js';
 import { cleanupPrefix, randomPrefix, testRedis, TEST_REDIS_URL } from '../helpers/redis.js';
 import { startNewsflow, waitFor, writeConfig } from '../helpers/newsflow-process.js';
+import { scaled } from '../helpers/time-scale.js';
 
 const N = 150;
 const pgUp = await postgresAvailable();
@@ -73,7 +74,7 @@ describe.skipIf(!pgUp)('store worker killed mid-batch (real Redis, PostgreSQL, H
     const storedSoFar = async () => Object.values(await redis.hgetall(stats)).reduce((a, v) => a + Number(v), 0);
 
     const first = startNewsflow({ config, workers: 'store', env });
-    await waitFor('a third of the batch', async () => (await storedSoFar()) >= (N * SINK_NAMES.length) / 3, 60_000);
+    await waitFor('a third of the batch', async () => (await storedSoFar()) >= (N * SINK_NAMES.length) / 3, scaled(60_000));
     await first.kill('SIGKILL');
     const beforeRestart = await storedSoFar();
     expect(beforeRestart).toBeLessThan(N * SINK_NAMES.length);
@@ -112,5 +113,5 @@ describe.skipIf(!pgUp)('store worker killed mid-batch (real Redis, PostgreSQL, H
     expect(entries).toHaveLength(N);
 
     expect(new Set(deliveries).size).toBe(N);
-  }, 180_000);
+  }, scaled(180_000));
 });

@@ -25,6 +25,7 @@ import {
   WORKER_ROLES,
   type WorkerRole,
 } from '../helpers/pipeline-harness.js';
+import { scaled } from '../helpers/time-scale.js';
 
 const pgUp = await postgresAvailable();
 
@@ -66,7 +67,7 @@ describe.skipIf(!pgUp)('kill -9 a worker of each kind mid-run, restart it: every
       try {
         procs.startAll();
         // Mid-run: a sixth of the role's jobs done, and some in hand right now.
-        await waitFor(`${role} to be under way`, async () => (await probe.completed(queue)) >= n / 6, 60_000);
+        await waitFor(`${role} to be under way`, async () => (await probe.completed(queue)) >= n / 6, scaled(60_000));
         await waitFor(`${role} to hold active jobs`, async () => (await probe.active(queue)) > 0, 20_000).catch(() => {});
         const activeAtKill = await probe.active(queue);
         await procs.kill(role, 'SIGKILL');
@@ -75,7 +76,7 @@ describe.skipIf(!pgUp)('kill -9 a worker of each kind mid-run, restart it: every
 
         console.info(`[kill ${role}] kill -9 with ${activeAtKill} ${queue} jobs active, ${storedAtKill}/${n} articles stored`);
         procs.start(role);
-        await waitForAllStored(probe, jsonl, n, 90_000);
+        await waitForAllStored(probe, jsonl, n, scaled(90_000));
         expect(procs.crashed(), procs.output()).toEqual([]);
 
         const failed = await probe.failed();
@@ -91,6 +92,6 @@ describe.skipIf(!pgUp)('kill -9 a worker of each kind mid-run, restart it: every
         await procs.stopAll();
         await probe.close();
       }
-    }, 150_000);
+    }, scaled(150_000));
   }
 });

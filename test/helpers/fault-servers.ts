@@ -3,6 +3,7 @@
 // that can cut every connection to PostgreSQL and refuse new ones for a while.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
+import { scaled } from './time-scale.js';
 
 function portAnswers(port: number): Promise<boolean> {
   return new Promise((done) => {
@@ -47,7 +48,7 @@ export async function startOwnRedis(opts: { dir: string; appendfsync?: 'always' 
         '--appendfsync', opts.appendfsync ?? 'everysec', '--save', '', '--maxmemory-policy', 'noeviction'],
       { stdio: 'ignore' },
     );
-    const deadline = Date.now() + 15_000;
+    const deadline = Date.now() + scaled(15_000);
     while (!(await portAnswers(port))) {
       if (child.exitCode !== null || Date.now() > deadline) throw new Error(`redis-server did not start on ${port}`);
       await new Promise((r) => setTimeout(r, 50));

@@ -14,6 +14,7 @@ import { feedPollData } from '../../src/queues/schedules.js';
 import { DEMO_FEEDS } from '../../src/demo/demo.js';
 import { startFixtureServer, type FixtureServer } from '../../src/demo/fixture-server.js';
 import { cleanupPrefix, randomPrefix, testRedis, TEST_REDIS_URL } from '../helpers/redis.js';
+import { scaled } from '../helpers/time-scale.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const AUTH = { user: 'editor', password: 'correct horse' };
@@ -56,13 +57,13 @@ describe('dashboard (real Redis, real browser)', () => {
     base = pipeline.dashboard!.url;
     await enqueue(pipeline.queues, config.feeds.map((f) => next('feed.poll', feedPollData(f))));
     // Wait until the six demo articles are stored.
-    const deadline = Date.now() + 60_000;
+    const deadline = Date.now() + scaled(60_000);
     while (Date.now() < deadline) {
       const stored = Number((await pipeline.redis.hget(pipeline.deps.keys.stats(), 'stored:jsonl')) ?? 0);
       if (stored >= 6) break;
       await new Promise((r) => setTimeout(r, 200));
     }
-  }, 90_000);
+  }, scaled(90_000));
 
   afterAll(async () => {
     await pipeline?.stop();
@@ -96,6 +97,9 @@ describe('dashboard (real Redis, real browser)', () => {
     expect(text).toMatch(/newsflow_feeds\{health="failing"\} 1/);
     expect(text).toMatch(/newsflow_job_duration_seconds_bucket\{le="[^"]+",queue="extract"\}/);
     expect(text).toMatch(/newsflow_redis_used_memory_bytes \d+/);
+    // Node's process metrics under one prefix, not two.
+    expect(text).toMatch(/^newsflow_process_cpu_user_seconds_total \d/m);
+    expect(text).not.toContain('newsflow_process_process_');
   });
 
   it.skipIf(!existsSync(CHROMIUM))('shows stages, failing feeds and stories in a real browser', async () => {
@@ -134,7 +138,7 @@ describe('dashboard (real Redis, real browser)', () => {
     } finally {
       await browser?.close();
     }
-  }, 60_000);
+  }, scaled(60_000));
 });
 
 describe('readiness without workers', () => {

@@ -8,6 +8,7 @@ import { runDemoPipeline, type DemoResult } from '../../src/demo/demo.js';
 import { SHARED_DATA } from '../../src/shared/paths.js';
 import type { StoredArticle } from '../../src/shared/types.js';
 import { TEST_REDIS_URL } from '../helpers/redis.js';
+import { scaled } from '../helpers/time-scale.js';
 
 const SEEDS = join(SHARED_DATA, '..', 'seeds');
 
@@ -46,7 +47,7 @@ describe('demo pipeline (real Redis)', () => {
     result = await runDemoPipeline({ outDir: out, timeoutMs: 90_000, redisUrl: TEST_REDIS_URL, print: (l) => printed.push(l) });
     byTitle = new Map(result.articles.map((a) => [a.title ?? '', a]));
     if (!result.ok) console.error(printed.join('\n'));
-  }, 120_000);
+  }, scaled(120_000));
 
   it('stores every demo item exactly once, with nothing failed', () => {
     expect(result.failed).toEqual([]);

@@ -12,6 +12,7 @@ import type { PipelineDeps } from '../../src/workers/context.js';
 import type { JobContext } from '../../src/workers/runner.js';
 import { behave, startMisbehavingServer, type MisbehavingServer } from '../helpers/misbehaving-server.js';
 import { cleanupPrefix, randomPrefix, testRedis } from '../helpers/redis.js';
+import { scaled } from '../helpers/time-scale.js';
 
 function rss(items: { title: string; link: string; guid: string }[], site = 'http://example.test/'): string {
   return `<?xml version="1.0"?><rss version="2.0"><channel><title>Test feed</title><link>${site}</link>
@@ -125,7 +126,7 @@ describe('feed.poll (real Redis)', () => {
       await enqueue(queues, [next('feed.poll', { feedUrl: url, name: null })]);
       await new Promise((r) => setTimeout(r, 800));
       expect(await pageJobs()).not.toContain(`${base}/orphan/1`);
-      const deadline = Date.now() + 10_000;
+      const deadline = Date.now() + scaled(10_000);
       while (!(await pageJobs()).includes(`${base}/orphan/1`) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
       expect(await pageJobs()).toContain(`${base}/orphan/1`);
     } finally {

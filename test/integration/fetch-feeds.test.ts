@@ -16,6 +16,7 @@ import type { PipelineDeps } from '../../src/workers/context.js';
 import type { JobContext } from '../../src/workers/runner.js';
 import { behave, startMisbehavingServer, type MisbehavingServer } from '../helpers/misbehaving-server.js';
 import { cleanupPrefix, randomPrefix, testRedis } from '../helpers/redis.js';
+import { scaled } from '../helpers/time-scale.js';
 
 const MIN = 60_000;
 const HOUR = 60 * MIN;
@@ -97,7 +98,7 @@ describe('feed polling over time (real Redis)', () => {
       await Promise.all(many.map((q) => q.close()));
       await queues.get('feed').obliterate({ force: true });
     }
-  }, 20_000);
+  }, scaled(20_000));
 
   it('a failing feed backs off exponentially up to maxBackoff, without requests before it is due, and recovers', async () => {
     let up = false;

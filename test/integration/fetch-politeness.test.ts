@@ -19,6 +19,7 @@ import { startWorker } from '../../src/workers/runner.js';
 import type { PipelineDeps } from '../../src/workers/context.js';
 import { behave, startMisbehavingServer, type Handler, type MisbehavingServer } from '../helpers/misbehaving-server.js';
 import { cleanupPrefix, randomPrefix, testRedis } from '../helpers/redis.js';
+import { scaled } from '../helpers/time-scale.js';
 
 const guard = createNetGuard(['127.0.0.1']);
 
@@ -175,7 +176,7 @@ describe('politeness inside BullMQ workers (real Redis)', () => {
     try {
       const n = 5;
       await enqueuePages('a', '/p', n);
-      const deadline = Date.now() + 15_000;
+      const deadline = Date.now() + scaled(15_000);
       while ((await queues.get('extract').count()) < n && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
       expect(await queues.get('extract').count()).toBe(n);
       expect(t.maxInFlight).toBe(1);
@@ -189,7 +190,7 @@ describe('politeness inside BullMQ workers (real Redis)', () => {
       await Promise.all(workers.map((w) => w.close()));
       for (const c of conns) c.disconnect();
     }
-  }, 30_000);
+  }, scaled(30_000));
 
   it('stops downloading pages while fetch.maxPendingPages bodies wait for extraction, and resumes as they drain', async () => {
     const { t, handler } = tracked(5);
@@ -214,7 +215,7 @@ describe('politeness inside BullMQ workers (real Redis)', () => {
       expect(t.starts).toHaveLength(2);
       // Extraction catches up (a stand-in stage that completes each job): every page follows.
       extractor = new Worker('extract', async () => {}, { connection: testRedis(), prefix });
-      const deadline = Date.now() + 25_000;
+      const deadline = Date.now() + scaled(25_000);
       while (t.starts.length < n && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
       expect(t.starts).toHaveLength(n);
       // The last download has started; its job completes a moment later (park, hand on, finish).
@@ -227,5 +228,5 @@ describe('politeness inside BullMQ workers (real Redis)', () => {
       await extractor?.close();
       connection.disconnect();
     }
-  }, 40_000);
+  }, scaled(40_000));
 });

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
 import { runDemoPipeline } from '../../src/demo/demo.js';
 import { ConfigError, parseConfig } from '../../src/shared/config.js';
+import { scaled } from '../helpers/time-scale.js';
 
 const run = promisify(execFile);
 const haveTools = spawnSync('redis-cli', ['--version']).status === 0 && spawnSync('redis-server', ['--version']).status === 0;
@@ -53,7 +54,7 @@ describe.skipIf(!haveTools)('Redis Cluster', () => {
       if (states.every((s) => s.includes('cluster_state:ok'))) break;
       await new Promise((r) => setTimeout(r, 100));
     }
-  }, 60_000);
+  }, scaled(60_000));
 
   afterAll(() => {
     for (const node of nodes) node.kill('SIGKILL');
@@ -80,5 +81,5 @@ describe.skipIf(!haveTools)('Redis Cluster', () => {
       expect(await node.keys('{newsflow-demo-*')).toEqual([]);
       node.disconnect();
     }
-  }, 120_000);
+  }, scaled(120_000));
 });

@@ -13,6 +13,7 @@ import { enqueue, next } from '../../src/queues/factory.js';
 import { otlpEndpoint } from '../../src/shared/telemetry.js';
 import { storedArticle } from '../helpers/articles.js';
 import { cleanupPrefix, randomPrefix, testRedis, TEST_REDIS_URL } from '../helpers/redis.js';
+import { scaled } from '../helpers/time-scale.js';
 
 describe('OpenTelemetry traces', () => {
   let collector: Server;
@@ -50,7 +51,7 @@ describe('OpenTelemetry traces', () => {
     const pipeline = await startPipeline({ config, redisUrl: TEST_REDIS_URL, log: silentLogger, roles: ['store'] });
     try {
       await enqueue(pipeline.queues, [next('article.store', { sink: 'jsonl', article: storedArticle('otel1') })]);
-      const deadline = Date.now() + 20_000;
+      const deadline = Date.now() + scaled(20_000);
       while ((await pipeline.queues.get('store').getJobCounts('completed')).completed !== 1 && Date.now() < deadline) {
         await new Promise((r) => setTimeout(r, 100));
       }

@@ -10,6 +10,7 @@ import { PermanentError } from '../../../src/shared/errors.js';
 import { extractArticle } from '../../../src/workers/readability/extract.js';
 import { parsePage } from '../../../src/workers/readability/parse.js';
 import { LANGS, URL, articlePage, prose, repoRoot } from './helpers.js';
+import { scaled } from '../../helpers/time-scale.js';
 
 type Outcome = ReturnType<typeof extractArticle> | { error: string };
 
@@ -166,6 +167,6 @@ describe('jsdom and linkedom give the same article', () => {
       return JSON.stringify(jsdom) !== JSON.stringify(linkedom);
     });
     expect(differing.map((p) => p.url)).toEqual([]);
-  }, 120_000);
+  }, scaled(120_000));
   if (!existsSync(fundusDir)) console.warn(`dom parity on fundus-dev skipped: no labelled data at ${fundusDir}`);
 });

@@ -3,6 +3,7 @@
 // as before: mutation observers, memoised live collections, computed-style invalidation.
 import { Piscina } from 'piscina';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { scaled } from '../../helpers/time-scale.js';
 
 interface Report {
   tuning: { mutationRecords: boolean; styleCache: boolean; modifiedSteps: boolean; skipped: string[] };
@@ -33,7 +34,7 @@ describe('jsdom tuning in an extraction thread', () => {
   let report: Report;
   beforeAll(async () => {
     report = await runThread();
-  }, 60_000);
+  }, scaled(60_000));
 
   it('is installed whole (a jsdom upgrade or an import-order change shows here)', () => {
     expect(report.tuning).toEqual({ mutationRecords: true, styleCache: true, modifiedSteps: true, skipped: [] });

@@ -8,6 +8,7 @@ import { aggregateBlocks, blockCounts } from '../../../bench/metrics.js';
 import { type LabelledPage, loadLabelledDir } from '../../../src/workers/readability/block-training.js';
 import { extractArticle } from '../../../src/workers/readability/extract.js';
 import { repoRoot } from './helpers.js';
+import { scaled } from '../../helpers/time-scale.js';
 
 const setDir = (name: string) => path.join(repoRoot, 'test/fixtures/boilerplate', name);
 
@@ -38,7 +39,7 @@ describe('own labelled pages', () => {
     const b = aggregateBlocks(rulesOnly.map((r) => r.counts));
     expect(a.paragraphRecall).toBe(1);
     expect(a.boilerplateLeak).toBeLessThan(b.boilerplateLeak - 0.05);
-  }, 60_000);
+  }, scaled(60_000));
 
   it('training pages: nearly every article block kept; what is lost is what Readability drops', () => {
     const results = score(train);
@@ -46,5 +47,5 @@ describe('own labelled pages', () => {
     expect(a.paragraphRecall).toBeGreaterThan(0.99);
     // In-sample: the model has seen these pages, so this only shows it learned them.
     expect(a.boilerplateLeak).toBeLessThan(0.05);
-  }, 60_000);
+  }, scaled(60_000));
 });

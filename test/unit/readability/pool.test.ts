@@ -7,6 +7,7 @@ import { PermanentError } from '../../../src/shared/errors.js';
 import { extractArticle } from '../../../src/workers/readability/extract.js';
 import { createExtractPool } from '../../../src/workers/readability/extract.pool.js';
 import { URL, articlePage, repoRoot } from './helpers.js';
+import { scaled } from '../../helpers/time-scale.js';
 
 const seed = readFileSync(path.join(repoRoot, 'fixtures/pages/seed-iran-russia-theweek.html'), 'utf8');
 const seedUrl = 'https://theweek.com/russo-ukrainian-war/1018089/russia-to-receive-additional-weapons-from-iran-report-says';
@@ -52,7 +53,7 @@ describe('extract pool', () => {
     } finally {
       await small.close();
     }
-  }, 60_000);
+  }, scaled(60_000));
 
   it('parses with the DOM it was created for (extract.dom)', async () => {
     const light = createExtractPool({ threads: 1, timeoutMs: 30_000, dom: 'linkedom' });
@@ -65,7 +66,7 @@ describe('extract pool', () => {
     } finally {
       await light.close();
     }
-  }, 60_000);
+  }, scaled(60_000));
 
   it.each(['jsdom', 'linkedom'] as const)('fails a page that exhausts its thread\'s heap cap for good, and the pool keeps working (%s)', async (dom) => {
     const small = createExtractPool({ threads: 1, timeoutMs: 30_000, maxHeapMb: 64, youngGenMb: 8, dom });
@@ -81,7 +82,7 @@ describe('extract pool', () => {
     } finally {
       await small.close();
     }
-  }, 60_000);
+  }, scaled(60_000));
 
   it('frees each page\'s memory: a long run of jsdom pages in one thread fits a small heap', async () => {
     // jsdom cleans up through FinalizationRegistry callbacks and WeakRefs, which need the thread
@@ -98,5 +99,5 @@ describe('extract pool', () => {
     } finally {
       await small.close();
     }
-  }, 120_000);
+  }, scaled(120_000));
 });

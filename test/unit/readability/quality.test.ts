@@ -7,6 +7,7 @@ import { loadFundus } from '../../../bench/datasets.js';
 import { aggregateShingles, aggregateSnippets, scoreFundusPage, snippetCounts } from '../../../bench/metrics.js';
 import { extractArticle } from '../../../src/workers/readability/extract.js';
 import { repoRoot } from './helpers.js';
+import { scaled } from '../../helpers/time-scale.js';
 
 const dataRoot = path.resolve(repoRoot, '../shared/data');
 const fundusDir = path.join(dataRoot, 'extraction/fundus-dev');
@@ -44,7 +45,7 @@ describe.skipIf(!existsSync(fundusDir))('quality floor on fundus-dev', () => {
     expect(agg.precision).toBeGreaterThan(0.93);
     expect(agg.recall).toBeGreaterThan(0.93);
     expect(agg.f1).toBeGreaterThan(0.95);
-  }, 180_000);
+  }, scaled(180_000));
 });
 
 if (!existsSync(fundusDir)) console.warn(`quality floor skipped: no labelled data at ${fundusDir}`);
