@@ -20,6 +20,7 @@ COPY fixtures ./fixtures
 RUN mkdir -p /app/data && chown node:node /app/data
 USER node
 EXPOSE 3000
-# The dashboard answers /healthz; worker-only containers have no port, so compose checks those by process.
+# Health: the dashboard answers /healthz on 3000; worker-only containers answer /healthz, /readyz
+# and /metrics on METRICS_PORT (docker-compose.yml sets 9100 and checks it).
 ENTRYPOINT ["node", "dist/cli.js"]
 CMD ["start"]

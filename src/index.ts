@@ -2,6 +2,7 @@
 export { extractArticle } from './workers/readability/extract.js';
 export type { SiteRules } from './workers/readability/extract.js';
 export { classifyArticle } from './workers/classify/classify.js';
+export { loadTopicModel, trainFromJsonl } from './workers/classify/train.js';
 export { parseFeed } from './workers/fetch/feed-parse.js';
 export { canonicalUrl, articleId } from './shared/url.js';
 export { loadConfig, parseConfig, ConfigError, type Config } from './shared/config.js';
