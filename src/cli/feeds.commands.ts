@@ -3,7 +3,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { parseDuration } from '../shared/config.js';
-import { UsageError } from '../shared/errors.js';
+import { errorMessage, UsageError } from '../shared/errors.js';
 import { decodeBody } from '../shared/http.js';
 import { looksBinary } from '../shared/content-type.js';
 import { parseOpml } from '../workers/fetch/opml.js';
@@ -25,7 +25,9 @@ export function describeHealth(f: FeedHealth): string {
       : 'not polled yet';
   const every = `${f.fixedInterval ? 'every' : 'adaptive, now'} ${minutes(f.interval)}`;
   const found = f.discoveredUrl ? `\n    polling ${f.discoveredUrl} (found on the page)` : '';
-  return `${f.url}  [${f.source}] ${f.name ?? ''}\n    ${health}; next ${f.nextPoll ?? '-'} (${every}); queued ${f.itemsQueued}${found}`;
+  const warning = f.lastWarning ? `\n    note: ${f.lastWarning}` : '';
+  const kind = f.kind === 'sitemap' ? 'sitemap, ' : '';
+  return `${f.url}  [${kind}${f.source}] ${f.name ?? ''}\n    ${health}; next ${f.nextPoll ?? '-'} (${every}); queued ${f.itemsQueued}${found}${warning}`;
 }
 
 export function registerFeedsCommands(program: Command): void {
@@ -45,19 +47,48 @@ export function registerFeedsCommands(program: Command): void {
     });
   feeds
     .command('add')
-    .description('poll a feed from now on (kept in Redis beside the config\'s feeds)')
-    .argument('<url>', 'feed URL')
+    .description('poll a feed or sitemap from now on; a site\'s page is looked at for its feed and its sitemaps (robots.txt, /sitemap.xml, /news-sitemap.xml)')
+    .argument('<url>', 'feed or sitemap URL, or a site\'s page')
     .option('--name <name>', 'outlet name')
     .option('--interval <duration>', 'fixed poll interval, e.g. 15m (default: adaptive)')
-    .action(async (url: string, opts: { name?: string; interval?: string }) => {
+    .option('--no-discover', 'add the URL as it is, without fetching it')
+    .action(async (url: string, opts: { name?: string; interval?: string; discover: boolean }) => {
+      if (!/^https?:\/\//i.test(url) || !URL.canParse(url)) throw new Error(`not an http(s) URL: ${url}`);
       await withOps(program, async ({ config, redis, queues, keys }) => {
-        if (!/^https?:\/\//i.test(url) || !URL.canParse(url)) throw new Error(`not an http(s) URL: ${url}`);
-        const fresh = await addFeed(redis, keys, queues, config, {
-          url,
-          ...(opts.name ? { name: opts.name } : {}),
-          ...(opts.interval ? { interval: parseDuration(opts.interval) } : {}),
-        });
-        out(`${fresh ? 'added' : 'updated'} ${url}`);
+        let urls = [url];
+        if (opts.discover) {
+          const { discoverSources } = await import('../workers/fetch/discover-sources.js');
+          const { fetchWithConfig } = await import('../workers/fetch/fetch-options.js');
+          let found;
+          try {
+            found = await discoverSources(url, (u) => fetchWithConfig(config, u, { maxBytes: Math.max(config.sitemaps.maxBytes, config.network.maxBytes) }));
+          } catch (err) {
+            throw new Error(`cannot look at ${url}: ${errorMessage(err)} (--no-discover adds it without looking)`);
+          }
+          if (found.found.length) {
+            out('found:');
+            for (const f of found.found) {
+              const details = [
+                f.via === 'given' ? '' : f.via === 'page' ? 'linked from the page' : f.via,
+                f.entries !== undefined ? `${f.entries} ${f.kind === 'sitemap index' ? 'child sitemaps' : 'URLs'}` : '',
+              ].filter(Boolean);
+              out(`  ${f.kind.padEnd(13)} ${f.url}${details.length ? ` (${details.join(', ')})` : ''}`);
+            }
+          }
+          if (!found.add.length) {
+            for (const m of found.misses) process.stderr.write(`  ${m}\n`);
+            throw new Error(`${url} is a page with no feed link, and the site names no sitemap (robots.txt, /sitemap.xml, /news-sitemap.xml): nothing to poll`);
+          }
+          urls = found.add;
+        }
+        for (const u of urls) {
+          const fresh = await addFeed(redis, keys, queues, config, {
+            url: u,
+            ...(opts.name ? { name: opts.name } : {}),
+            ...(opts.interval ? { interval: parseDuration(opts.interval) } : {}),
+          });
+          out(`${fresh ? 'added' : 'updated'} ${u}`);
+        }
       });
     });
   feeds

@@ -13,6 +13,9 @@ const itemHint = z.object({
   published: z.string().nullable(),
   author: z.string().nullable(),
   guid: z.string().nullable(),
+  /** What a news sitemap declares: news:language and news:keywords. */
+  lang: z.string().optional(),
+  keywords: z.array(z.string()).optional(),
 });
 
 const times = z.object({

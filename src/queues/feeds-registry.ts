@@ -14,6 +14,10 @@ export interface FeedHealth {
   url: string;
   name: string | null;
   source: 'config' | 'added';
+  /** What the URL turned out to be at its last successful poll (null before one). */
+  kind: 'feed' | 'sitemap' | null;
+  /** Entries a sitemap left out at its last poll (other sites' URLs, bad dates), if any. */
+  lastWarning: string | null;
   /** Current poll interval: the feed's own, else the one learned from its publishing rate. */
   interval: number;
   /** True when the feed's configured interval fixes it (no adaptation). */
@@ -79,6 +83,8 @@ export async function feedHealth(redis: Redis, keys: Keys, queues: QueueSet, con
       url: feed.url,
       name: feed.name ?? (state.title || null),
       source: feed.source,
+      kind: state.kind === 'sitemap' || state.kind === 'feed' ? state.kind : null,
+      lastWarning: state.lastWarning || null,
       interval: feed.interval ?? (Number(state.interval) || config.fetch.interval),
       fixedInterval: feed.interval !== undefined,
       lastPoll: state.lastPoll || null,

@@ -100,6 +100,22 @@ export const configSchema = z.strictObject({
       reprocessChanged: false,
       maxPendingPages: 500,
     }),
+  sitemaps: z
+    .strictObject({
+      /** News, not the archive: an entry is taken when its publication date (or lastmod) is this recent. */
+      maxAge: duration.default(2 * 86_400_000),
+      /** Entries with no date at all: `new` takes those that appear after the first read of their file; `skip` never takes them. */
+      undated: z.enum(['new', 'skip']).default('new'),
+      /** Child sitemaps fetched per poll of an index (changed ones, newest lastmod first); the rest wait for the next poll. */
+      maxChildren: z.number().int().positive().default(50),
+      /** Levels of index below the sitemap polled (an index of indexes is 2). */
+      maxDepth: z.number().int().min(1).max(5).default(2),
+      /** Per file, uncompressed; the sitemaps.org limit is 50 MB. */
+      maxBytes: z.number().int().positive().default(50 * 1024 * 1024),
+      /** Entries per file; the sitemaps.org limit is 50,000. */
+      maxUrls: z.number().int().positive().default(50_000),
+    })
+    .default({ maxAge: 2 * 86_400_000, undated: 'new', maxChildren: 50, maxDepth: 2, maxBytes: 50 * 1024 * 1024, maxUrls: 50_000 }),
   network: z
     .strictObject({
       /** Hosts, IPs or CIDRs that may be fetched although private (e.g. 127.0.0.1 for tests). */

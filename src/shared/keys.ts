@@ -20,6 +20,10 @@ export function keysFor(prefix: string) {
     seen: (fid: string) => k('seen', fid),
     /** Hash of content hashes of the items in a feed's latest document (fetch.reprocessChanged). */
     itemHashes: (fid: string) => k('seen', fid, 'hashes'),
+    /** Hash per sitemap source: child sitemap URL → JSON {lastmod, etag, lastModified} of its last read. */
+    sitemapFiles: (fid: string) => k('sitemap', fid, 'files'),
+    /** One sitemap file's undated URLs at its last read, as 8-byte hashes (sitemaps.undated: new). */
+    sitemapUrls: (fid: string, file: string) => k('sitemap', fid, 'urls', file),
     /** Short lock held while one process polls a feed, so two never poll it at once. */
     feedLock: (fid: string) => k('feed', fid, 'lock'),
     /** Sorted set of request leases to one host (token scored by expiry), across processes. */

@@ -62,7 +62,7 @@ describe('newsflow CLI (real Redis)', { timeout: 90_000 }, () => {
   });
 
   it('adds, lists and removes feeds at run time, and refuses to remove config feeds', async () => {
-    const add = await newsflow(['feeds', 'add', 'https://added.example/feed.xml', '--name', 'Added', '--interval', '30m', '--config', config]);
+    const add = await newsflow(['feeds', 'add', 'https://added.example/feed.xml', '--no-discover', '--name', 'Added', '--interval', '30m', '--config', config]);
     expect(add.code).toBe(0);
     expect(add.stdout).toContain('added https://added.example/feed.xml');
     const list = JSON.parse((await newsflow(['feeds', 'list', '--json', '--config', config])).stdout);

@@ -18,6 +18,8 @@ export interface FeedItem {
   /** Absolute URL of the item's image (media:*, enclosure, itunes:image, JSON Feed image). */
   image?: string;
   categories?: string[];
+  /** The language the source declares for the item (a news sitemap's news:language). */
+  lang?: string;
 }
 
 export interface NormalisedFeed {

@@ -21,12 +21,20 @@ import type { PipelineDeps } from '../context.js';
 import { fetchWithConfig, hostGateFor } from './fetch-options.js';
 import { parseOrDiscover } from './feed-fetch.js';
 import { candidatesOf, rememberItems, triage, type Candidate } from './feed-dedup.js';
+import type { FeedItem } from './feed-types.js';
+import type { HttpResponse } from '../../shared/http.js';
+import { isGzip, looksLikeSitemap } from './sitemap.js';
+import { readSitemapSource, rememberSitemapRead, type SitemapRead } from './sitemap-source.js';
 import { adaptiveInterval, dueSlack, failureBackoff, freshnessFloor, jitter } from './poll-schedule.js';
 
 const FEED_ACCEPT =
   'application/rss+xml, application/atom+xml, application/feed+json, application/xml;q=0.9, text/xml;q=0.8, */*;q=0.5';
 
 const UNLOCK = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
+const RENEW = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end return 0`;
+
+/** URLs named like sitemaps get sitemaps' byte cap on their first poll (detection is by content). */
+const SITEMAP_NAME = /sitemap|\.xml\.gz(?:$|\?)/i;
 
 /** The feed's own `interval` (config or `feeds add`), which fixes its schedule; null when adaptive. */
 async function fixedInterval(deps: PipelineDeps, feedUrl: string, fid: string): Promise<number | null> {
@@ -69,7 +77,11 @@ export function feedPollHandler(deps: PipelineDeps): Handler<'feed.poll'> {
     }
     await redis.sadd(keys.feedIndex(), fid);
     try {
-      await pollFeed(deps, gate, ctx, { feedUrl, name, fid, state, fixed, startedAt });
+      const lockMs = 3 * config.network.timeout + 10_000;
+      const renewLock = async () => {
+        await redis.eval(RENEW, 1, lockKey, token, lockMs).catch(() => {});
+      };
+      await pollFeed(deps, gate, ctx, { feedUrl, name, fid, state, fixed, startedAt, renewLock });
     } catch (err) {
       if (!(err instanceof DelayedError)) await recordFailure(deps, { feedUrl, name, fid, state, fixed, startedAt }, err);
       throw err;
@@ -86,6 +98,26 @@ interface PollInput {
   state: Record<string, string>;
   fixed: number | null;
   startedAt: Date;
+  /** Extend this poll's lock (held while a sitemap index's children are read). */
+  renewLock?: () => Promise<void>;
+}
+
+/** What one poll read, from a feed or a sitemap: the items on offer and what the state keeps. */
+interface SourceDocument {
+  kind: 'feed' | 'sitemap';
+  items: FeedItem[];
+  title: string | null;
+  /** Dates the adaptive interval learns from. */
+  dates: (string | null)[];
+  ttl?: number;
+  res: HttpResponse;
+  discoveredUrl: string | null;
+  sitemap?: SitemapRead;
+}
+
+/** A body that is a sitemap (by content: gzip bytes, a <urlset>/<sitemapindex> root, or a list of URLs). */
+function isSitemapBody(res: HttpResponse): boolean {
+  return isGzip(res.body) || (res.text !== undefined && looksLikeSitemap(res.text));
 }
 
 async function pollFeed(deps: PipelineDeps, gate: ReturnType<typeof hostGateFor>, ctx: JobContext, p: PollInput): Promise<void> {
@@ -94,17 +126,23 @@ async function pollFeed(deps: PipelineDeps, gate: ReturnType<typeof hostGateFor>
   const stateKey = keys.feedState(p.fid);
   // A feed found through its site's page is polled at the feed's URL from then on.
   const target = p.state.discoveredUrl || p.feedUrl;
-  const get = (url: string, conditional: boolean) =>
-    gate.run(url, ctx, () =>
-      fetchWithConfig(config, url, {
+  // A source known to be a sitemap (or named like one) may be as large as sitemaps allow.
+  const maxBytes = p.state.kind === 'sitemap' || SITEMAP_NAME.test(target) ? Math.max(config.sitemaps.maxBytes, config.network.maxBytes) : undefined;
+  const get = (url: string, cond: { etag?: string | null; lastModified?: string | null } | null) =>
+    gate.run(url, ctx, async () => {
+      const res = await fetchWithConfig(config, url, {
         accept: FEED_ACCEPT,
-        ...(conditional ? { ifNoneMatch: p.state.etag || undefined, ifModifiedSince: p.state.lastModified || undefined } : {}),
-      }),
-    );
+        ...(maxBytes ? { maxBytes } : {}),
+        ...(cond ? { ifNoneMatch: cond.etag || undefined, ifModifiedSince: cond.lastModified || undefined } : {}),
+      });
+      // An index's children are read one after another: keep this poll's lock while they come.
+      await p.renewLock?.();
+      return res;
+    });
 
   let first;
   try {
-    first = await get(target, true);
+    first = await get(target, { etag: p.state.etag, lastModified: p.state.lastModified });
   } catch (err) {
     // The remembered feed is gone: look for it again from the configured URL next time.
     if (err instanceof PermanentError && target !== p.feedUrl) await redis.hdel(stateKey, 'discoveredUrl');
@@ -126,15 +164,32 @@ async function pollFeed(deps: PipelineDeps, gate: ReturnType<typeof hostGateFor>
     return;
   }
 
-  const doc = await parseOrDiscover(first, (url) => get(url, false));
-  if (doc.discoveredUrl) log.info({ feedUrl: p.feedUrl, discovered: doc.discoveredUrl }, 'feed URL is a page: polling the feed it links to');
-  const { feed, res } = doc;
+  let doc: SourceDocument;
+  if (isSitemapBody(first)) {
+    const sitemap = await readSitemapSource({
+      config,
+      redis,
+      keys,
+      fid: p.fid,
+      root: first,
+      requestedUrl: target,
+      fetch: (url, cond) => get(url, cond),
+      now: p.startedAt.getTime(),
+    });
+    doc = { kind: 'sitemap', items: sitemap.items, title: null, dates: sitemap.dates, res: first, discoveredUrl: null, sitemap };
+  } else {
+    const parsed = await parseOrDiscover(first, (url) => get(url, null));
+    if (parsed.discoveredUrl) log.info({ feedUrl: p.feedUrl, discovered: parsed.discoveredUrl }, 'feed URL is a page: polling the feed it links to');
+    const { feed, res } = parsed;
+    doc = { kind: 'feed', items: feed.items, title: feed.title, dates: feed.items.map((i) => i.published), ...(feed.ttl ? { ttl: feed.ttl } : {}), res, discoveredUrl: parsed.discoveredUrl };
+  }
+  const { res } = doc;
 
-  const withChanges = config.fetch.reprocessChanged;
-  const candidates = candidatesOf(feed.items, res.url);
+  const withChanges = config.fetch.reprocessChanged && doc.kind === 'feed';
+  const candidates = candidatesOf(doc.items, res.url);
   const { fresh, changed } = await triage(redis, keys, p.fid, candidates, withChanges);
   const discovered = now(deps).toISOString();
-  const feedRef = { url: p.feedUrl, name: p.name ?? feed.title ?? null };
+  const feedRef = { url: p.feedUrl, name: p.name ?? doc.title ?? null };
   const toJob = (c: Candidate, opts?: { jobId: string }): NextJob =>
     next(
       'article.fetch',
@@ -142,7 +197,14 @@ async function pollFeed(deps: PipelineDeps, gate: ReturnType<typeof hostGateFor>
         id: c.id,
         url: c.link,
         feed: feedRef,
-        item: { title: c.item.title ?? null, published: c.item.published ?? null, author: c.item.author ?? null, guid: c.item.id ?? null },
+        item: {
+          title: c.item.title ?? null,
+          published: c.item.published ?? null,
+          author: c.item.author ?? null,
+          guid: c.item.id ?? null,
+          ...(c.item.lang ? { lang: c.item.lang } : {}),
+          ...(doc.kind === 'sitemap' && c.item.categories?.length ? { keywords: c.item.categories } : {}),
+        },
         times: { discovered },
       },
       opts,
@@ -152,29 +214,36 @@ async function pollFeed(deps: PipelineDeps, gate: ReturnType<typeof hostGateFor>
   const jobs = [...fresh.map((c) => toJob(c)), ...changed.map((c) => toJob(c, { jobId: `page-${c.id}-${c.hash}` }))];
   if (jobs.length) await ctx.enqueue(jobs);
 
-  const interval = p.fixed ?? adaptiveInterval(feed.items.map((i) => i.published), p.startedAt.getTime(), {
+  const interval = p.fixed ?? adaptiveInterval(doc.dates, p.startedAt.getTime(), {
     minMs: config.fetch.minInterval,
     maxMs: config.fetch.maxInterval,
     fallbackMs: config.fetch.interval,
   });
-  const floor = freshnessFloor({ ttlMinutes: feed.ttl, headers: res.headers }, Date.now());
+  const floor = freshnessFloor({ ttlMinutes: doc.ttl, headers: res.headers }, Date.now());
   const tx = redis.multi();
   rememberItems(tx, keys, p.fid, { fresh, all: candidates, keep: config.fetch.rememberPerFeed, withChanges, at: Date.now() });
+  if (doc.sitemap) rememberSitemapRead(tx, keys, p.fid, doc.sitemap);
   tx.hset(stateKey, {
     ...success,
-    name: p.name ?? feed.title ?? '',
-    title: feed.title ?? '',
+    kind: doc.kind,
+    name: p.name ?? doc.title ?? '',
+    title: doc.title ?? '',
     lastStatus: res.status,
     etag: res.etag ?? '',
     lastModified: res.lastModified ?? '',
     interval,
     nextPoll: nextPollAfter(deps, p, interval, floor),
+    lastWarning: doc.sitemap?.warnings.slice(0, 3).join('; ') ?? '',
     ...(doc.discoveredUrl ? { discoveredUrl: doc.discoveredUrl } : {}),
   });
   tx.hincrby(stateKey, 'itemsQueued', fresh.length);
   if (changed.length) tx.hincrby(stateKey, 'itemsReprocessed', changed.length);
   await tx.exec();
-  log.info({ feedUrl: p.feedUrl, items: feed.items.length, queued: fresh.length, changed: changed.length, nextInMs: interval }, 'feed polled');
+  if (doc.sitemap) {
+    log.info({ feedUrl: p.feedUrl, ...doc.sitemap.stats, queued: fresh.length, nextInMs: interval }, 'sitemap polled');
+  } else {
+    log.info({ feedUrl: p.feedUrl, items: doc.items.length, queued: fresh.length, changed: changed.length, nextInMs: interval }, 'feed polled');
+  }
 }
 
 const now = (deps: PipelineDeps) => (deps.now ?? (() => new Date()))();

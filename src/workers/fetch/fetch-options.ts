@@ -21,13 +21,14 @@ export function guardFor(config: Config): NetGuard {
 export function fetchWithConfig(
   config: Config,
   url: string,
-  opts: Omit<HttpGetOptions, 'guard' | 'timeoutMs' | 'maxBytes' | 'userAgent'> = {},
+  opts: Omit<HttpGetOptions, 'guard' | 'timeoutMs' | 'userAgent'> = {},
 ): Promise<HttpResponse> {
   return httpGet(url, {
     ...opts,
     guard: guardFor(config),
     timeoutMs: config.network.timeout,
-    maxBytes: config.network.maxBytes,
+    // A larger cap only where a caller knows it needs one (sitemaps: sitemaps.maxBytes).
+    maxBytes: opts.maxBytes ?? config.network.maxBytes,
     ...(config.network.userAgent ? { userAgent: config.network.userAgent } : {}),
   });
 }

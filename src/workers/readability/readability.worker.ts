@@ -28,6 +28,7 @@ export function classifyPayload(payload: PayloadOf<'article.extract'>, article: 
       title: rest.title ?? payload.item.title,
       published: rest.published ?? payload.item.published,
       byline: rest.byline ?? payload.item.author,
+      lang: rest.lang ?? payload.item.lang?.toLowerCase().slice(0, 2) ?? null,
     },
     times: { ...payload.times, extracted: extractedAt.toISOString() },
   };

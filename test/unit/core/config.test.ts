@@ -96,7 +96,7 @@ describe('config', () => {
     expect(problemsOf({ network: { alow: ['127.0.0.1'] } })).toEqual(['network.alow: unknown key; did you mean network.allow?']);
     expect(problemsOf({ fetch: { concurency: 4 } })).toEqual(['fetch.concurency: unknown key; did you mean fetch.concurrency?']);
     // Nothing close: the keys that are allowed there.
-    expect(problemsOf({ bogus: 1 })).toEqual([expect.stringMatching(/^bogus: unknown key \(known here: redis, feeds, fetch, network, /)]);
+    expect(problemsOf({ bogus: 1 })).toEqual([expect.stringMatching(/^bogus: unknown key \(known here: redis, feeds, fetch, .*\bnetwork\b/)]);
     // The right key at the wrong level.
     expect(problemsOf({ allow: ['10.0.0.0/8'] })).toEqual(['allow: unknown key; did you mean network.allow?']);
     // Inside lists and per-site records, swapped letters included.
