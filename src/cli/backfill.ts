@@ -13,9 +13,18 @@ import { candidatesOf, rememberItems, triage } from '../workers/fetch/feed-dedup
 import { clearFinishedDownstream } from '../workers/fetch/feed.worker.js';
 import { configuredSinks } from '../workers/classify/classify.worker.js';
 import type { OpsContext } from './context.js';
+import { UsageError } from '../shared/errors.js';
+import type { FeedItem } from '../workers/fetch/feed-types.js';
+import { isGzip, looksLikeSitemap } from '../workers/fetch/sitemap.js';
+import { readSitemapSource } from '../workers/fetch/sitemap-source.js';
 
 export interface BackfillOptions {
   reprocess: boolean;
+  /** A sitemap's entries dated in this range (ms); none given: every entry, undated ones too. */
+  since?: number;
+  until?: number;
+  /** A sitemap index's children read at most (those whose lastmod is in the range). */
+  maxChildren?: number;
   wait: boolean;
   timeoutMs: number;
   /** Progress output (stderr); a TTY gets a redrawn bar, anything else a line every few seconds. */
@@ -33,16 +42,49 @@ type Status = { state: 'pending' } | { state: 'stored' } | { state: 'failed'; qu
 
 export async function backfill(ctx: OpsContext, feedUrl: string, opts: BackfillOptions): Promise<BackfillResult> {
   const { config, redis, keys, queues } = ctx;
-  const get = (url: string) => fetchWithConfig(config, url, { accept: 'application/rss+xml, application/atom+xml, application/feed+json, */*;q=0.5' });
-  const { feed, res } = await parseOrDiscover(await get(feedUrl), get);
+  const maxBytes = Math.max(config.sitemaps.maxBytes, config.network.maxBytes);
+  const get = (url: string) => fetchWithConfig(config, url, { accept: 'application/rss+xml, application/atom+xml, application/feed+json, */*;q=0.5', maxBytes });
   const fid = feedId(feedUrl);
-  const candidates = candidatesOf(feed.items, res.url);
+  const first = await get(feedUrl);
+  let items: FeedItem[];
+  let title: string | null = null;
+  let base = first.url;
+  if (isGzip(first.body) || (first.text !== undefined && looksLikeSitemap(first.text))) {
+    const read = await readSitemapSource({
+      config,
+      redis,
+      keys,
+      fid,
+      root: first,
+      requestedUrl: feedUrl,
+      fetch: (url) => get(url),
+      now: Date.now(),
+      range: { since: opts.since ?? Number.NEGATIVE_INFINITY, until: opts.until ?? Number.POSITIVE_INFINITY, undated: opts.since === undefined && opts.until === undefined },
+      allChildren: true,
+      ...(opts.maxChildren ? { maxChildren: opts.maxChildren } : {}),
+    });
+    items = read.items;
+    const st = read.stats;
+    opts.progress.write(
+      `${feedUrl}: sitemap, ${st.files} file(s), ${st.entries} entries, ${items.length} in range` +
+        `${st.childrenOld ? `, ${st.childrenOld} child sitemap(s) older than the range not read` : ''}` +
+        `${st.childrenDeferred ? `, ${st.childrenDeferred} child sitemap(s) over --max-children not read` : ''}\n`,
+    );
+    for (const w of read.warnings.slice(0, 5)) opts.progress.write(`  ${w}\n`);
+  } else {
+    if (opts.since !== undefined || opts.until !== undefined) throw new UsageError('--since and --until choose entries of a sitemap; a feed offers what it lists');
+    const doc = await parseOrDiscover(first, get);
+    items = doc.feed.items;
+    title = doc.feed.title;
+    base = doc.res.url;
+  }
+  const candidates = candidatesOf(items, base);
   const { fresh } = await triage(redis, keys, fid, candidates, false);
   const chosen = opts.reprocess ? candidates : fresh;
   const stamp = Date.now().toString(36);
   if (opts.reprocess) await clearFinishedDownstream(queues, chosen.map((c) => c.id));
   const discovered = new Date().toISOString();
-  const name = config.feeds.find((f) => f.url === feedUrl)?.name ?? feed.title ?? null;
+  const name = config.feeds.find((f) => f.url === feedUrl)?.name ?? title ?? null;
   const jobs = chosen.map((c) =>
     next(
       'article.fetch',
@@ -50,7 +92,13 @@ export async function backfill(ctx: OpsContext, feedUrl: string, opts: BackfillO
         id: c.id,
         url: c.link,
         feed: { url: feedUrl, name },
-        item: { title: c.item.title ?? null, published: c.item.published ?? null, author: c.item.author ?? null, guid: c.item.id ?? null },
+        item: {
+          title: c.item.title ?? null,
+          published: c.item.published ?? null,
+          author: c.item.author ?? null,
+          guid: c.item.id ?? null,
+          ...(c.item.lang ? { lang: c.item.lang } : {}),
+        },
         times: { discovered },
       },
       // A reprocessed page job needs an id of its own: `page-<id>` may still be kept as finished.
@@ -61,7 +109,7 @@ export async function backfill(ctx: OpsContext, feedUrl: string, opts: BackfillO
   const tx = redis.multi();
   rememberItems(tx, keys, fid, { fresh, all: candidates, keep: config.fetch.rememberPerFeed, withChanges: false, at: Date.now() });
   await tx.exec();
-  opts.progress.write(`${feedUrl}: ${feed.items.length} items, ${chosen.length} queued${opts.reprocess ? ' (reprocess)' : ''}\n`);
+  opts.progress.write(`${feedUrl}: ${items.length} items, ${chosen.length} queued${opts.reprocess ? ' (reprocess)' : ''}\n`);
 
   const ids = chosen.map((c) => c.id);
   const pageJobIds = new Map(chosen.map((c) => [c.id, opts.reprocess ? `page-${c.id}-bf${stamp}` : `page-${c.id}`]));

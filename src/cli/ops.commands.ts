@@ -6,6 +6,7 @@ import { loadConfig } from '../shared/config.js';
 import { QUEUE_NAMES, type QueueName } from '../queues/catalog.js';
 import type { QueueSet } from '../queues/factory.js';
 import { hintPrefix, withOps } from './context.js';
+import { UsageError } from '../shared/errors.js';
 import { donePerMinute } from '../queues/throughput.js';
 import { feedHealth } from '../queues/feeds-registry.js';
 import { registerFeedsCommands } from './feeds.commands.js';
@@ -14,6 +15,14 @@ import { getStory, listStories } from '../workers/classify/story-list.js';
 
 const out = (line = '') => process.stdout.write(`${line}\n`);
 const json = (value: unknown) => out(JSON.stringify(value, null, 2));
+
+/** An ISO-8601 date or time as ms; a bare date as its first (or, for an end, last) millisecond, UTC. */
+function dateOption(flag: string, value: string, end: boolean): number {
+  const bare = /^\d{4}-\d{2}-\d{2}$/.test(value);
+  const t = Date.parse(bare ? `${value}T00:00:00Z` : value);
+  if (Number.isNaN(t)) throw new UsageError(`${flag}: not a date: ${value} (use e.g. 2026-11-01 or 2026-11-01T12:00:00Z)`);
+  return bare && end ? t + 86_400_000 - 1 : t;
+}
 
 function queueOption(value: string | undefined): QueueName[] {
   if (!value) return QUEUE_NAMES;
@@ -152,17 +161,27 @@ export function registerOpsCommands(program: Command): void {
 
   program
     .command('backfill')
-    .description('fetch a feed now, queue its items (all of them with --reprocess) and show their progress until stored')
-    .argument('<feed-url>', 'feed URL (a site page that links to its feed works too)')
+    .description('fetch a feed or sitemap now, queue its items (a sitemap\'s in a date range; all again with --reprocess) and show their progress until stored')
+    .argument('<url>', 'feed or sitemap URL (a site page that links to its feed works too)')
+    .option('--since <date>', 'sitemaps: entries dated on or after this (ISO-8601 date or time)')
+    .option('--until <date>', 'sitemaps: entries dated on or before this (a date alone means the end of that day)')
+    .option('--max-children <n>', 'sitemap indexes: read at most this many child sitemaps (those in the range)', '1000')
     .option('--reprocess', 'queue every item again, even those already stored')
     .option('--no-wait', 'queue and return without waiting')
     .option('--timeout <duration>', 'stop waiting after this long', '10m')
-    .action(async (feedUrl: string, opts: { reprocess?: boolean; wait: boolean; timeout: string }) => {
+    .action(async (feedUrl: string, opts: { since?: string; until?: string; maxChildren: string; reprocess?: boolean; wait: boolean; timeout: string }) => {
       const { parseDuration } = await import('../shared/config.js');
       const { backfill } = await import('./backfill.js');
+      const since = opts.since !== undefined ? dateOption('--since', opts.since, false) : undefined;
+      const until = opts.until !== undefined ? dateOption('--until', opts.until, true) : undefined;
+      const maxChildren = Number(opts.maxChildren);
+      if (!Number.isInteger(maxChildren) || maxChildren < 1) throw new UsageError(`--max-children: not a positive whole number: ${opts.maxChildren}`);
       await withOps(program, async (ctx) => {
         const result = await backfill(ctx, feedUrl, {
           reprocess: Boolean(opts.reprocess),
+          ...(since !== undefined ? { since } : {}),
+          ...(until !== undefined ? { until } : {}),
+          maxChildren,
           wait: opts.wait,
           timeoutMs: parseDuration(opts.timeout),
           progress: process.stderr,

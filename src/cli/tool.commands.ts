@@ -124,7 +124,12 @@ export function registerToolCommands(program: Command): void {
       const input = await readInput(source, settings);
       const kind = sniffDocument(input.text);
       if (isFeedKind(kind) || kind === 'urlset' || kind === 'sitemapindex' || kind === 'opml') {
-        const next = isFeedKind(kind) ? `\`newsflow feed parse ${source}\` lists its items; extract one of their links` : kind === 'opml' ? `\`newsflow feeds import ${source}\` adds its feeds` : `add it as a source with \`newsflow feeds add ${source}\``;
+        const isUrl = /^https?:\/\//i.test(source);
+        const next = isFeedKind(kind)
+          ? `\`newsflow feed parse ${source}\` lists its items; extract one of their links`
+          : kind === 'opml'
+            ? `\`newsflow feeds import ${source}\` adds its feeds`
+            : `a sitemap is a source: \`newsflow feeds add ${isUrl ? source : '<its URL>'}\` polls it`;
         throw new UsageError(`${source} is ${KIND_NAMES[kind]}, not an article page: ${next}`);
       }
       const url = opts.url ?? input.url ?? (source.startsWith('http') ? source : 'http://localhost/');

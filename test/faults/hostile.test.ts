@@ -8,6 +8,7 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import type http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { feedId, keysFor } from '../../src/shared/keys.js';
@@ -65,7 +66,40 @@ function dynamicCases(other: MisbehavingServer, third: MisbehavingServer): Omit<
   const feed = (name: string, handler: Handler, expect: Case['expect'], code?: string) => ({ name, kind: 'feed' as const, handler, expect, ...(code ? { code } : {}) });
   const page = (name: string, handler: Handler, expect: Case['expect'], code?: string) => ({ name, kind: 'page' as const, handler, expect, ...(code ? { code } : {}) });
   const loop: Handler = (req, res) => void res.writeHead(302, { location: `${req.url!.slice(0, -2)}-b` }).end();
+  // Sitemaps (polled as feed sources): every hostile shape fails its own source with a reason.
+  const SM = 'xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"';
+  const xml = (body: string): Handler => behave.body(`<?xml version="1.0"?>${body}`, 'application/xml');
+  const selfIndex: Handler = (req, res, ctx) =>
+    void res.writeHead(200, { 'content-type': 'application/xml' }).end(`<sitemapindex ${SM}><sitemap><loc>${ctx.server.baseUrl}${req.url}</loc></sitemap></sitemapindex>`);
+  const loopIndex = (to: string): Handler => (_req, res, ctx) =>
+    void res.writeHead(200, { 'content-type': 'application/xml' }).end(`<sitemapindex ${SM}><sitemap><loc>${ctx.server.baseUrl}${to}</loc></sitemap></sitemapindex>`);
+  // Ten million URLs (~450 MB), generated as it is read: the byte cap must stop it, not memory.
+  const tenMillion: Handler = (_req, res) => {
+    res.writeHead(200, { 'content-type': 'application/xml' });
+    res.write(`<urlset ${SM}>`);
+    const chunk = Array.from({ length: 1000 }, (_, i) => `<url><loc>http://127.0.0.1/x/${i}</loc></url>`).join('');
+    let sent = 0;
+    const pump = () => {
+      while (!res.destroyed && sent < 10_000) {
+        sent += 1;
+        if (!res.write(chunk)) return void res.once('drain', pump);
+      }
+      if (!res.destroyed) res.end('</urlset>');
+    };
+    pump();
+  };
+  const lol = `<!DOCTYPE urlset [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;"><!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;"><!ENTITY d "&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;">]><urlset ${SM}><url><loc>http://127.0.0.1/&d;</loc></url></urlset>`;
+  const sitemaps = [
+    feed('sitemap-billion-laughs', xml(lol), 'error', 'xml_entities'),
+    feed('sitemap-index-lists-itself', selfIndex, 'error', 'sitemap_loop'),
+    feed('sitemap-index-loop-a', loopIndex('/dyn/sitemap-index-loop-b'), 'error', 'sitemap_loop'),
+    feed('sitemap-gzip-bomb.xml.gz', behave.body(gzipSync(Buffer.alloc(200 * 1024 * 1024, 0x20), { level: 9 }), 'application/gzip'), 'error', 'sitemap_too_large'),
+    feed('sitemap-ten-million-urls', tenMillion, 'error', 'too_large'),
+    feed('sitemap-50001-urls', big(() => `<urlset ${SM}>${Array.from({ length: 50_001 }, (_, i) => `<url><loc>http://127.0.0.1/y/${i}</loc></url>`).join('')}</urlset>`, 'application/xml'), 'error', 'sitemap_too_many_urls'),
+    feed('sitemap-other-sites-urls', xml(`<urlset ${SM}><url><loc>https://victim.example/a</loc><lastmod>2026-01-01</lastmod></url></urlset>`), 'error', 'sitemap_foreign_urls'),
+  ];
   return [
+    ...sitemaps,
     feed('enormous-feed-8mb', big(() => bigItems(14_000), 'application/rss+xml'), 'ok'),
     feed('over-cap-feed-12mb', big(() => bigItems(20_000), 'application/rss+xml'), 'error', 'too_large'),
     feed('gzip-bomb-feed', behave.gzipBomb(200 * 1024 * 1024), 'error', 'too_large'),
@@ -125,6 +159,9 @@ describe('hostile inputs through the real pipeline', () => {
     for (const c of cases) (c.on ?? server).route(c.path, c.handler);
     server.route('/dyn/redirect-loop-feed-b', (_req, res) => void res.writeHead(302, { location: '/dyn/redirect-loop-feed-a' }).end());
     server.route('/dyn/redirect-loop-page-b', (_req, res) => void res.writeHead(302, { location: '/dyn/redirect-loop-page-a' }).end());
+    server.route('/dyn/sitemap-index-loop-b', (_req, res, ctx) => {
+      res.writeHead(200, { 'content-type': 'application/xml' }).end(`<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"><sitemap><loc>${ctx.server.baseUrl}/dyn/sitemap-index-loop-a</loc></sitemap></sitemapindex>`);
+    });
     server.route('/chain/*', behave.redirectChain(behave.body('<rss/>', 'application/rss+xml')));
     // Ordinary articles: what hostile feeds link to, and the normal ones mixed in.
     server.route('/ok/*', (req: http.IncomingMessage, res) => {

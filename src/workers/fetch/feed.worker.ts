@@ -23,7 +23,7 @@ import { parseOrDiscover } from './feed-fetch.js';
 import { candidatesOf, rememberItems, triage, type Candidate } from './feed-dedup.js';
 import type { FeedItem } from './feed-types.js';
 import type { HttpResponse } from '../../shared/http.js';
-import { isGzip, looksLikeSitemap } from './sitemap.js';
+import { isGzip, looksLikeSitemap, sitemapText } from './sitemap.js';
 import { readSitemapSource, rememberSitemapRead, type SitemapRead } from './sitemap-source.js';
 import { adaptiveInterval, dueSlack, failureBackoff, freshnessFloor, jitter } from './poll-schedule.js';
 
@@ -115,9 +115,15 @@ interface SourceDocument {
   sitemap?: SitemapRead;
 }
 
-/** A body that is a sitemap (by content: gzip bytes, a <urlset>/<sitemapindex> root, or a list of URLs). */
-function isSitemapBody(res: HttpResponse): boolean {
-  return isGzip(res.body) || (res.text !== undefined && looksLikeSitemap(res.text));
+/**
+ * What a body is, by content: a sitemap (a <urlset>/<sitemapindex> root or a list of URLs), or
+ * else a feed. Gzip bytes served without Content-Encoding (a `.xml.gz` file) are unpacked first,
+ * within the sitemap byte cap, and looked at the same way.
+ */
+function bodyKind(res: HttpResponse, maxBytes: number): { kind: 'sitemap' } | { kind: 'feed'; res: HttpResponse } {
+  if (!isGzip(res.body)) return res.text !== undefined && looksLikeSitemap(res.text) ? { kind: 'sitemap' } : { kind: 'feed', res };
+  const text = sitemapText(res.body, res.url, { maxBytes });
+  return looksLikeSitemap(text) ? { kind: 'sitemap' } : { kind: 'feed', res: { ...res, text } };
 }
 
 async function pollFeed(deps: PipelineDeps, gate: ReturnType<typeof hostGateFor>, ctx: JobContext, p: PollInput): Promise<void> {
@@ -165,7 +171,8 @@ async function pollFeed(deps: PipelineDeps, gate: ReturnType<typeof hostGateFor>
   }
 
   let doc: SourceDocument;
-  if (isSitemapBody(first)) {
+  const body = bodyKind(first, Math.max(config.sitemaps.maxBytes, config.network.maxBytes));
+  if (body.kind === 'sitemap') {
     const sitemap = await readSitemapSource({
       config,
       redis,
@@ -178,7 +185,7 @@ async function pollFeed(deps: PipelineDeps, gate: ReturnType<typeof hostGateFor>
     });
     doc = { kind: 'sitemap', items: sitemap.items, title: null, dates: sitemap.dates, res: first, discoveredUrl: null, sitemap };
   } else {
-    const parsed = await parseOrDiscover(first, (url) => get(url, null));
+    const parsed = await parseOrDiscover(body.res, (url) => get(url, null));
     if (parsed.discoveredUrl) log.info({ feedUrl: p.feedUrl, discovered: parsed.discoveredUrl }, 'feed URL is a page: polling the feed it links to');
     const { feed, res } = parsed;
     doc = { kind: 'feed', items: feed.items, title: feed.title, dates: feed.items.map((i) => i.published), ...(feed.ttl ? { ttl: feed.ttl } : {}), res, discoveredUrl: parsed.discoveredUrl };

@@ -49,10 +49,11 @@ export interface SitemapReadOptions {
   /** Fetch a child file, conditionally when `cond` is given (a 304 comes back as status 304). */
   fetch: (url: string, cond: SitemapFileState | null) => Promise<HttpResponse>;
   now: number;
-  /** Take entries dated in [since, until] instead of the last sitemaps.maxAge; undated entries are not taken. */
-  range?: { since: number; until: number };
-  /** Read every child, changed or not (backfill). */
+  /** Backfill: take entries dated in [since, until] instead of the last sitemaps.maxAge, and undated ones only with `undated`. */
+  range?: { since: number; until: number; undated: boolean };
+  /** Backfill: read every child in the range, changed or not, up to this many (default sitemaps.maxChildren). */
   allChildren?: boolean;
+  maxChildren?: number;
 }
 
 export interface SitemapRead {
@@ -134,8 +135,8 @@ export async function readSitemapSource(o: SitemapReadOptions): Promise<SitemapR
         take = t >= since && t <= until;
         if (!take) read.stats.tooOld += 1;
       } else {
-        // Undated: new when this file was read before and did not list it.
-        take = previous !== null && !previous.has(urlHash(u.loc).toString('hex'));
+        // Undated: new when this file was read before and did not list it (a backfill says).
+        take = o.range ? o.range.undated : previous !== null && !previous.has(urlHash(u.loc).toString('hex'));
         if (!take) read.stats.undatedSkipped += 1;
       }
       if (!take || seenLocs.has(u.loc)) continue;
@@ -201,7 +202,7 @@ export async function readSitemapSource(o: SitemapReadOptions): Promise<SitemapR
       due.push(r);
     }
     due.sort((a, b) => (b.lastmod ? Date.parse(b.lastmod) : 0) - (a.lastmod ? Date.parse(a.lastmod) : 0));
-    const room = Math.max(0, limits.maxChildren - fetched);
+    const room = Math.max(0, (o.maxChildren ?? limits.maxChildren) - fetched);
     read.stats.childrenDeferred += Math.max(0, due.length - room);
     const now = due.slice(0, room);
     fetched += now.length;
