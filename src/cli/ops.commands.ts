@@ -205,7 +205,8 @@ export function registerOpsCommands(program: Command): void {
         if (opts.json) return json(rows);
         if (!rows.length) return out('no stories yet');
         for (const s of rows) {
-          out(`${s.id}  ${s.size} article(s)  ${s.title}\n    outlets: ${s.outlets.join(', ')}; topics: ${s.topics.join(', ')}; published ${s.firstSeen ?? '-'} to ${s.lastSeen ?? '-'}`);
+          const copies = s.copies ? ` (${s.copies} ${s.copies === 1 ? 'copy' : 'copies'})` : '';
+          out(`${s.id}  ${s.size} article(s)${copies}  ${s.title}\n    outlets: ${s.outlets.join(', ')}; topics: ${s.topics.join(', ')}; published ${s.firstSeen ?? '-'} to ${s.lastSeen ?? '-'}`);
         }
       });
     });
@@ -221,7 +222,20 @@ export function registerOpsCommands(program: Command): void {
         if (opts.json) return json(story);
         out(`${story.id}: ${story.title}`);
         out(`outlets: ${story.outlets.join(', ')}; topics: ${story.topics.join(', ')}; published ${story.firstSeen ?? '-'} to ${story.lastSeen ?? '-'}`);
-        for (const m of story.members) out(`  ${m.published ?? '?'}  [${m.source ?? '?'}] ${m.title}  (${m.id})`);
+        // Copies are folded under their original; a copy whose original is not in the story's
+        // member list (older than the details kept) is listed as it is.
+        const ids = new Set(story.members.map((m) => m.id));
+        const copiesOf = new Map<string, typeof story.members>();
+        for (const m of story.members) {
+          if (m.duplicateOf && ids.has(m.duplicateOf)) copiesOf.set(m.duplicateOf, [...(copiesOf.get(m.duplicateOf) ?? []), m]);
+        }
+        for (const m of story.members) {
+          if (m.duplicateOf && ids.has(m.duplicateOf)) continue;
+          const copies = copiesOf.get(m.id) ?? [];
+          const note = copies.length ? `  + ${copies.length} ${copies.length === 1 ? 'copy' : 'copies'}` : m.duplicateOf ? `  (copy of ${m.duplicateOf})` : '';
+          out(`  ${m.published ?? '?'}  [${m.source ?? '?'}] ${m.title}  (${m.id})${note}`);
+          for (const c of copies) out(`      copy  [${c.source ?? '?'}] ${c.title}  (${c.id})`);
+        }
       });
     });
 
@@ -230,7 +244,8 @@ export function registerOpsCommands(program: Command): void {
     .description('export stored articles from PostgreSQL')
     .option('--since <date>', 'only articles discovered at or after this date (ISO-8601)')
     .option('--format <format>', 'jsonl or csv', 'jsonl')
-    .action(async (opts: { since?: string; format: string }) => {
+    .option('--originals', 'leave out near-duplicates (copies of an article stored before)')
+    .action(async (opts: { since?: string; format: string; originals?: boolean }) => {
       const config = loadConfig(program.opts().config);
       const url = config.sinks.postgres?.url ?? process.env.DATABASE_URL;
       if (!url) throw new Error('no PostgreSQL configured: set sinks.postgres.url or DATABASE_URL');
@@ -243,6 +258,7 @@ export function registerOpsCommands(program: Command): void {
         const n = await exportArticles(pool, config.sinks.postgres?.schema ?? 'public', {
           since,
           format: opts.format,
+          originalsOnly: Boolean(opts.originals),
           write: (chunk) => process.stdout.write(chunk),
         });
         process.stderr.write(`exported ${n} articles\n`);

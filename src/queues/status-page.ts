@@ -140,7 +140,8 @@ const PAGE = `<!DOCTYPE html>
         el('td', f.lastError || ''), el('td', f.lastSuccess || 'never'), el('td', f.nextPoll || '-')])), 5, 'no failing feeds');
       fill('stories-body', d.stories.map((s) => {
         const topics = el('td'); for (const t of s.topics) topics.appendChild(el('span', t, 'tag'));
-        return row([el('td', s.title || s.id), el('td', s.size, 'num'), el('td', s.outlets.join(', ')), topics, el('td', s.lastSeen || '')]);
+        const size = s.copies ? s.size + ' (' + s.copies + (s.copies === 1 ? ' copy)' : ' copies)') : s.size;
+        return row([el('td', s.title || s.id), el('td', size, 'num'), el('td', s.outlets.join(', ')), topics, el('td', s.lastSeen || '')]);
       }), 5, 'no stories yet');
     } catch (err) {
       document.getElementById('updated').textContent = 'cannot load status: ' + err.message;

@@ -174,6 +174,16 @@ export const configSchema = z.strictObject({
     .default({ window: 72 * 3_600_000 })
     .refine((s) => s.ttl === undefined || s.ttl >= s.window, { message: 'stories.ttl must be at least stories.window', path: ['ttl'] })
     .transform((s) => ({ window: s.window, maxSpan: s.maxSpan ?? s.window, ttl: s.ttl ?? Math.max(7 * 86_400_000, s.window) })),
+  duplicates: z
+    .strictObject({
+      /** Mark near-duplicates (the same text republished elsewhere) with duplicateOf. */
+      enabled: z.boolean().default(true),
+      /** Estimated containment of the shorter text's 5-word shingles in the other's at which it is a copy. */
+      threshold: z.number().gt(0).max(1).default(0.6),
+      /** Texts shorter than this many words are not checked. */
+      minWords: z.number().int().min(10).default(50),
+    })
+    .default({ enabled: true, threshold: 0.6, minWords: 50 }),
   sinks: z
     .strictObject({
       jsonl: z.strictObject({ path: z.string().min(1), fsync: z.boolean().default(false) }).optional(),

@@ -49,6 +49,8 @@ export function keysFor(prefix: string) {
     stats: () => k('stats'),
     /** Prefix under which learned per-site boilerplate lives (see site-boilerplate.ts). */
     siteBoilerplate: () => k('boilerplate'),
+    /** Prefix under which the near-duplicate index keeps its keys (see dup-index.redis.ts). */
+    duplicates: () => k('dups'),
     /** Prefix under which the story index keeps its keys. */
     stories: () => k('stories'),
   };

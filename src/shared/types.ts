@@ -66,6 +66,8 @@ export const storedArticleSchema = z.object({
   topics: z.array(topicScoreSchema),
   entities: z.array(entitySchema),
   story: z.string(),
+  /** The id of the earliest stored article whose text this one copies (a near-duplicate), or null. */
+  duplicateOf: z.string().nullable().default(null),
   times: z.object({ discovered: z.string(), fetched: z.string(), extracted: z.string(), classified: z.string() }),
 });
 

@@ -19,6 +19,7 @@ export function storedArticle(id: string, overrides: Partial<StoredArticle> = {}
     topics: [{ label: 'politics', score: 0.91, source: 'model' }],
     entities: [{ name: 'Monday', type: 'organization', count: 1 }],
     story: `story-${id}`,
+    duplicateOf: null,
     times: { discovered: at, fetched: at, extracted: at, classified: at },
     ...overrides,
   };

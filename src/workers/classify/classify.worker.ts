@@ -1,5 +1,6 @@
-// article.classify: topics, entities and language (pure, classifyArticle), then the story id from
-// the Redis story index shared by every classify worker, then one store job per configured sink.
+// article.classify: topics, entities and language (pure, classifyArticle), then whether the text
+// copies an article stored before (the near-duplicate index), then the story id from the Redis
+// story index shared by every classify worker, then one store job per configured sink.
 // A retried job keeps the story it was given (the index remembers the article).
 import type { Config } from '../../shared/config.js';
 import type { StoredArticle } from '../../shared/types.js';
@@ -10,6 +11,8 @@ import type { PipelineDeps } from '../context.js';
 import { classifyArticle, type ClassifyOptions } from './classify.js';
 import { assignStory, clusterTime } from './story-cluster.js';
 import { RedisStoryIndex } from './story-index.redis.js';
+import { checkDuplicate } from './dup-index.js';
+import { RedisDupIndex } from './dup-index.redis.js';
 import { loadTopicModel } from './train.js';
 
 /** The sinks the classify stage fans out to, one store job each. */
@@ -30,12 +33,15 @@ export function classifyHandler(deps: PipelineDeps): Handler<'article.classify'>
   const now = deps.now ?? (() => new Date());
   let options: ClassifyOptions | undefined;
   const index = new RedisStoryIndex(deps.redis, deps.keys.stories(), { windowMs: config.stories.window, storyTtlMs: config.stories.ttl });
+  const dups = config.duplicates.enabled ? new RedisDupIndex(deps.redis, deps.keys.duplicates(), { windowMs: config.stories.window }) : null;
   const sinks = configuredSinks(config);
 
   return async ({ id, feed, article, times }, { log }) => {
     options ??= loadClassifyOptions(config);
     const result = classifyArticle({ title: article.title, text: article.text, lang: article.lang }, options);
     const source = feed.name ?? article.siteName ?? hostOf(article.url);
+    // Near-duplicates first: a copy joins its original's story.
+    const dup = dups ? await checkDuplicate(dups, id, article.text, { threshold: config.duplicates.threshold, minWords: config.duplicates.minWords }) : null;
     const assignment = await assignStory(
       index,
       {
@@ -46,6 +52,7 @@ export function classifyHandler(deps: PipelineDeps): Handler<'article.classify'>
         source,
         entities: result.entities.map((e) => e.name),
         topics: result.topics.map((t) => t.label),
+        duplicateOf: dup?.duplicateOf ?? null,
       },
       { windowMs: config.stories.window, maxSpanMs: config.stories.maxSpan },
     );
@@ -65,6 +72,7 @@ export function classifyHandler(deps: PipelineDeps): Handler<'article.classify'>
       topics: result.topics,
       entities: result.entities,
       story: assignment.story,
+      duplicateOf: dup?.duplicateOf ?? null,
       times: {
         discovered: times.discovered,
         fetched: times.fetched ?? times.discovered,
@@ -72,7 +80,7 @@ export function classifyHandler(deps: PipelineDeps): Handler<'article.classify'>
         classified: now().toISOString(),
       },
     };
-    log.debug({ id, story: assignment.story, matched: assignment.matched, topics: result.topics.map((t) => t.label) }, 'article classified');
+    log.debug({ id, story: assignment.story, matched: assignment.matched, duplicateOf: dup?.duplicateOf ?? null, topics: result.topics.map((t) => t.label) }, 'article classified');
     return sinks.map((sink) => next('article.store', { sink, article: stored }));
   };
 }

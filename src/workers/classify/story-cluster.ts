@@ -24,6 +24,8 @@ export interface StoryArticle {
   entities?: readonly string[];
   /** Topic labels, kept per story for listings. */
   topics?: readonly string[];
+  /** The original this article copies (near-dup.ts): it joins the original's story. */
+  duplicateOf?: string | null;
 }
 
 /** What the index keeps per article: its TF-IDF vector as weighed when it arrived (unit length). */
@@ -36,6 +38,8 @@ export interface IndexedArticle {
   terms: Record<string, number>;
   entities: string[];
   topics?: string[];
+  /** Set when the article is a copy of another (see StoryArticle). */
+  duplicateOf?: string;
 }
 
 /** Earliest and latest published time (ms) of a story's articles. */
@@ -231,7 +235,9 @@ export async function assignStory(
       const span = spans?.get(c.story) ?? { start: c.published, end: c.published };
       return !spans || Math.max(span.end, published) - Math.min(span.start, published) <= maxSpan;
     };
-    const [bestScore, best] = scored.find(([, c]) => fits(c)) ?? [0, null];
+    // A copy goes where its original went, whatever the scores say.
+    const original = article.duplicateOf ? await tx.get(article.duplicateOf) : null;
+    const [bestScore, best] = original ? [1, original] : (scored.find(([, c]) => fits(c)) ?? [0, null]);
     const joined = best !== null;
     const story = joined ? best!.story : storyIdFor(article.id);
     await tx.add(
@@ -244,6 +250,7 @@ export async function assignStory(
         terms: Object.fromEntries([...mine].map(([t, w]) => [t, Math.round(w * 1000) / 1000])),
         entities,
         ...(article.topics?.length ? { topics: [...article.topics] } : {}),
+        ...(article.duplicateOf ? { duplicateOf: article.duplicateOf } : {}),
       },
       since,
     );

@@ -4,7 +4,7 @@
 //   <p>:t:<term>        zset article id -> published ms (postings; trimmed to the window)
 //   <p>:a:<id>          JSON of the indexed article, expiring when it leaves the window
 //   <p>:stories         zset story id -> last seen ms (listing; trimmed after storyTtl)
-//   <p>:s:<id>          hash title, first, firstSeen, lastSeen, size (story metadata, TTL);
+//   <p>:s:<id>          hash title, first, firstSeen, lastSeen, size, copies (story metadata, TTL);
 //                       firstSeen/lastSeen: earliest/latest published ms of its articles
 //   <p>:s:<id>:m        zset member id -> published; <p>:s:<id>:d hash member id -> JSON
 //   <p>:s:<id>:o / :t   hashes outlet -> count, topic -> count
@@ -39,7 +39,7 @@ return out`;
 // server, than the clustering itself). KEYS: 1 article record, 2 arts, 3 story hash, 4 members,
 // 5 member details, 6 outlets, 7 topics, 8 stories, 9.. one postings key per term.
 // ARGV: json, ttl, id, published, since, window, title, storyTtl, maxMembers, details, source,
-// story id, topic count, topics..., then the time the listing is trimmed from.
+// story id, topic count, topics..., then the time the listing is trimmed from, then '1' for a copy.
 // \`since\` and the listing's trim time never run ahead of the clock: one page dated tomorrow
 // must not trim away today's articles and stories.
 const ADD = `
@@ -75,6 +75,8 @@ for i = 1, tonumber(ARGV[13]) do redis.call('hincrby', KEYS[7], ARGV[13 + i], 1)
 redis.call('zadd', KEYS[8], 'GT', published, ARGV[12])
 -- Scores are published times, so trim on the same clock (replayed archives keep working).
 local trimAt = tonumber(ARGV[14 + tonumber(ARGV[13])])
+-- Copies of another member's text, counted for listings ("3 copies").
+if ARGV[15 + tonumber(ARGV[13])] == '1' then redis.call('hincrby', KEYS[3], 'copies', 1) end
 redis.call('zremrangebyscore', KEYS[8], '-inf', '(' .. string.format('%.0f', trimAt - tonumber(storyTtl)))
 for i = 3, 7 do redis.call('pexpire', KEYS[i], storyTtl) end
 return 1`;
@@ -171,7 +173,8 @@ export class RedisStoryIndex implements StoryIndex {
         keys.length,
         ...keys,
         JSON.stringify(a), ttl, a.id, a.published, Math.min(since, trimAt - this.o.windowMs), this.o.windowMs, a.title, this.o.storyTtlMs, this.o.maxMembers,
-        JSON.stringify({ title: a.title, source: a.source, published: a.published }), a.source ?? '', a.story, topics.length, ...topics, trimAt,
+        JSON.stringify({ title: a.title, source: a.source, published: a.published, ...(a.duplicateOf ? { duplicateOf: a.duplicateOf } : {}) }),
+        a.source ?? '', a.story, topics.length, ...topics, trimAt, a.duplicateOf ? '1' : '0',
       );
     },
   };

@@ -7,6 +7,8 @@ export interface StorySummary {
   /** Title of the article that started the story (the first to arrive; the story id derives from its id). */
   title: string;
   size: number;
+  /** How many of its articles copy another one's text (near-duplicates); size counts them too. */
+  copies: number;
   outlets: string[];
   /** Most frequent topics among its articles, best first. */
   topics: string[];
@@ -20,6 +22,8 @@ export interface StoryMember {
   title: string;
   source: string | null;
   published: string | null;
+  /** The member whose text this one copies, or null. */
+  duplicateOf: string | null;
 }
 
 export interface StoryDetail extends StorySummary {
@@ -52,6 +56,7 @@ async function summaries(redis: Redis, prefix: string, ids: string[]): Promise<S
       id,
       title: meta.title ?? '',
       size: Number(meta.size),
+      copies: Number(meta.copies ?? 0),
       outlets: byCount((res[i * 3 + 1]?.[1] ?? {}) as Record<string, string>),
       topics: byCount((res[i * 3 + 2]?.[1] ?? {}) as Record<string, string>).slice(0, 3),
       firstSeen: iso(meta.firstSeen),
@@ -77,8 +82,8 @@ export async function getStory(redis: Redis, prefix: string, id: string): Promis
   const ids = await redis.zrange(`${prefix}:s:${id}:m`, '0', '-1');
   const details = ids.length ? await redis.hmget(`${prefix}:s:${id}:d`, ...ids) : [];
   const members = ids.map((mid, i): StoryMember => {
-    const d = details[i] ? (JSON.parse(details[i]!) as { title?: string; source?: string | null; published?: number }) : {};
-    return { id: mid, title: d.title ?? '', source: d.source ?? null, published: iso(d.published?.toString()) };
+    const d = details[i] ? (JSON.parse(details[i]!) as { title?: string; source?: string | null; published?: number; duplicateOf?: string }) : {};
+    return { id: mid, title: d.title ?? '', source: d.source ?? null, published: iso(d.published?.toString()), duplicateOf: d.duplicateOf ?? null };
   });
   return { ...summary, members };
 }

@@ -6,11 +6,13 @@ import { ident } from './postgres.migrations.js';
 export interface ExportOptions {
   since?: Date;
   format: 'jsonl' | 'csv';
+  /** Leave out near-duplicates (articles with a duplicate_of). */
+  originalsOnly?: boolean;
   write: (chunk: string) => void;
   pageSize?: number;
 }
 
-const CSV_COLUMNS = ['id', 'url', 'feed_url', 'feed_name', 'title', 'byline', 'published', 'lang', 'topics', 'story_id', 'discovered_at', 'word_count', 'text'] as const;
+const CSV_COLUMNS = ['id', 'url', 'feed_url', 'feed_name', 'title', 'byline', 'published', 'lang', 'topics', 'story_id', 'duplicate_of', 'discovered_at', 'word_count', 'text'] as const;
 
 export function csvField(value: unknown): string {
   if (value === null || value === undefined) return '';
@@ -32,9 +34,9 @@ export async function exportArticles(pool: Pool, schema: string, opts: ExportOpt
     }
     const { rows } = await pool.query(
       `SELECT id, url, canonical_url, feed_url, feed_name, title, byline, published, site_name, lang, lead_image,
-              text, word_count, topics, entities, story_id, discovered_at, fetched_at, extracted_at, classified_at
+              text, word_count, topics, entities, story_id, duplicate_of, discovered_at, fetched_at, extracted_at, classified_at
          FROM ${ident(schema)}.articles
-        WHERE discovered_at >= $1 ${cursor}
+        WHERE discovered_at >= $1 ${opts.originalsOnly ? 'AND duplicate_of IS NULL' : ''} ${cursor}
         ORDER BY discovered_at, id
         LIMIT $2`,
       params,
@@ -60,6 +62,7 @@ export async function exportArticles(pool: Pool, schema: string, opts: ExportOpt
             topics: row.topics,
             entities: row.entities,
             story: row.story_id,
+            duplicateOf: row.duplicate_of ?? null,
             times: {
               discovered: row.discovered_at?.toISOString(),
               fetched: row.fetched_at?.toISOString(),

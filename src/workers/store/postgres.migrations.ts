@@ -63,6 +63,16 @@ CREATE INDEX articles_topics_idx ON articles USING gin (topics jsonb_path_ops);
 CREATE INDEX articles_search_idx ON articles USING gin (search);
 `,
   },
+  {
+    version: 2,
+    name: 'near-duplicates: articles.duplicate_of',
+    sql: `
+ALTER TABLE articles ADD COLUMN duplicate_of text;
+-- Copies of an original (WHERE duplicate_of = $1), and originals only (WHERE duplicate_of IS NULL).
+CREATE INDEX articles_duplicate_of_idx ON articles (duplicate_of);
+CREATE INDEX articles_originals_idx ON articles (discovered_at DESC) WHERE duplicate_of IS NULL;
+`,
+  },
 ];
 
 /** Apply every migration not yet applied, each in its own transaction, under an advisory lock. */

@@ -73,14 +73,14 @@ export function createPostgresSink(opts: PostgresSinkOptions): PostgresSink {
           await client.query(
             `INSERT INTO ${s}.articles (id, url, canonical_url, feed_url, feed_name, title, byline, published,
                site_name, lang, lead_image, text, word_count, topics, entities, story_id,
-               discovered_at, fetched_at, extracted_at, classified_at)
-             VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20)
+               discovered_at, fetched_at, extracted_at, classified_at, duplicate_of)
+             VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21)
              ON CONFLICT (id) DO UPDATE SET url = EXCLUDED.url, canonical_url = EXCLUDED.canonical_url,
                title = EXCLUDED.title, byline = EXCLUDED.byline, published = EXCLUDED.published,
                site_name = EXCLUDED.site_name, lang = EXCLUDED.lang, lead_image = EXCLUDED.lead_image,
                text = EXCLUDED.text, word_count = EXCLUDED.word_count, topics = EXCLUDED.topics,
                entities = EXCLUDED.entities, story_id = EXCLUDED.story_id,
-               classified_at = EXCLUDED.classified_at`,
+               classified_at = EXCLUDED.classified_at, duplicate_of = EXCLUDED.duplicate_of`,
             [
               article.id,
               article.url,
@@ -102,6 +102,7 @@ export function createPostgresSink(opts: PostgresSinkOptions): PostgresSink {
               article.times.fetched,
               article.times.extracted,
               article.times.classified,
+              article.duplicateOf ?? null,
             ],
           );
           await client.query(
