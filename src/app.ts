@@ -15,14 +15,14 @@ import type { Logger } from './shared/logger.js';
 import { createQueues, type QueueSet } from './queues/factory.js';
 import { jobsOfQueue, type QueueName, type SinkName } from './queues/catalog.js';
 import { syncFeedSchedules } from './queues/schedules.js';
-import { registeredFeeds } from './queues/feeds-registry.js';
-import type { Dashboard } from './queues/dashboard.js';
+import { registeredFeeds } from './workers/fetch/feeds-registry.js';
+import type { Dashboard } from './dashboard/dashboard.js';
 import { createMetrics } from './queues/metrics.js';
 import { recordDone } from './queues/throughput.js';
 import { startWorker, type RunnerOptions } from './workers/runner.js';
 import { buildHandlers } from './workers/handlers.js';
 import type { PipelineDeps, Sink } from './workers/context.js';
-import { createExtractPool } from './workers/readability/extract.pool.js';
+import { createExtractPool, type ExtractPool } from './workers/readability/extract.pool.js';
 import { blockModelOption, loadBlockModel } from './workers/readability/block-model.js';
 import { createJsonlSink } from './workers/store/jsonl.sink.js';
 import { createPostgresSink } from './workers/store/postgres.sink.js';
@@ -62,7 +62,7 @@ export interface PipelineOptions {
 export interface Pipeline {
   queues: QueueSet;
   redis: Redis;
-  deps: PipelineDeps;
+  deps: PipelineDeps & { extractor?: ExtractPool };
   dashboard?: Dashboard;
   workers: Worker[];
   stop(): Promise<void>;
@@ -80,7 +80,8 @@ export async function startPipeline(opts: PipelineOptions): Promise<Pipeline> {
   const queues = createQueues(connection, prefix, log, tracing?.telemetry);
   const keys = keysFor(prefix);
 
-  const deps: PipelineDeps = { config, redis, queues, keys, log };
+  // The extract role's pool is the readability stage's own dependency (ReadabilityDeps).
+  const deps: PipelineDeps & { extractor?: ExtractPool } = { config, redis, queues, keys, log };
   if (roles.has('extract')) {
     // A model that cannot be read fails here, once, not on every article in the threads.
     const { blockModel } = blockModelOption(config.extract.model);
@@ -157,7 +158,7 @@ export async function startPipeline(opts: PipelineOptions): Promise<Pipeline> {
     const user = process.env.DASHBOARD_USER;
     const password = process.env.DASHBOARD_PASSWORD;
     // Loaded here: Bull Board and the HTTP server are no weight for a worker that serves neither.
-    const { startDashboard } = await import('./queues/dashboard.js');
+    const { startDashboard } = await import('./dashboard/dashboard.js');
     try {
       dashboard = await startDashboard({
         queues,

@@ -8,7 +8,7 @@ import { decodeBody } from '../shared/http.js';
 import { looksBinary } from '../shared/content-type.js';
 import { parseOpml } from '../workers/fetch/opml.js';
 import { isFeedKind, KIND_NAMES, sniffDocument } from '../workers/fetch/sniff.js';
-import { addFeed, exportOpml, feedHealth, importOpml, removeFeed, type FeedHealth } from '../queues/feeds-registry.js';
+import { addFeed, exportOpml, feedHealth, importOpml, removeFeed, type FeedHealth } from '../workers/fetch/feeds-registry.js';
 import { hintPrefix, withOps } from './context.js';
 
 const out = (line = '') => process.stdout.write(`${line}\n`);

@@ -8,7 +8,7 @@ import type { QueueSet } from '../queues/factory.js';
 import { hintPrefix, withOps } from './context.js';
 import { UsageError } from '../shared/errors.js';
 import { donePerMinute } from '../queues/throughput.js';
-import { feedHealth } from '../queues/feeds-registry.js';
+import { feedHealth } from '../workers/fetch/feeds-registry.js';
 import { registerFeedsCommands } from './feeds.commands.js';
 import { exportArticles } from '../workers/store/export.js';
 import { getStory, listStories } from '../workers/classify/story-list.js';

@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { watchTopicSchema } from '../workers/classify/watch-topics.js';
+import { watchTopicSchema } from './watch-topics.js';
 import { packagePath } from './paths.js';
 import { isClusterUrl, isHashTagged } from './redis.js';
 

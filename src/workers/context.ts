@@ -6,13 +6,7 @@ import type { Keys } from '../shared/keys.js';
 import type { Logger } from '../shared/logger.js';
 import type { QueueSet } from '../queues/factory.js';
 import type { SinkName } from '../queues/catalog.js';
-import type { ExtractedArticle, StoredArticle } from '../shared/types.js';
-import type { ExtractOptions } from './readability/extract.js';
-
-export interface Extractor {
-  extract(html: string, opts: ExtractOptions): Promise<ExtractedArticle>;
-  close(): Promise<void>;
-}
+import type { StoredArticle } from '../shared/types.js';
 
 export interface Sink {
   readonly name: SinkName;
@@ -27,7 +21,6 @@ export interface PipelineDeps {
   queues: QueueSet;
   keys: Keys;
   log: Logger;
-  extractor?: Extractor;
   sinks?: Map<SinkName, Sink>;
   now?: () => Date;
 }

@@ -9,7 +9,7 @@ import { feedId, keysFor } from '../../src/shared/keys.js';
 import { silentLogger } from '../../src/shared/logger.js';
 import { createQueues, enqueue, type QueueSet } from '../../src/queues/factory.js';
 import { syncFeedSchedules } from '../../src/queues/schedules.js';
-import { exportOpml, feedHealth, importOpml, registeredFeeds } from '../../src/queues/feeds-registry.js';
+import { exportOpml, feedHealth, importOpml, registeredFeeds } from '../../src/workers/fetch/feeds-registry.js';
 import { feedPollHandler } from '../../src/workers/fetch/feed.worker.js';
 import { parseOpml } from '../../src/workers/fetch/opml.js';
 import type { PipelineDeps } from '../../src/workers/context.js';

@@ -13,7 +13,7 @@ import { silentLogger } from '../../src/shared/logger.js';
 import { packagePath } from '../../src/shared/paths.js';
 import { articleId } from '../../src/shared/url.js';
 import { startPipeline } from '../../src/app.js';
-import { addFeed } from '../../src/queues/feeds-registry.js';
+import { addFeed } from '../../src/workers/fetch/feeds-registry.js';
 import { checkDuplicate } from '../../src/workers/classify/dup-index.js';
 import { RedisDupIndex } from '../../src/workers/classify/dup-index.redis.js';
 import { behave, startMisbehavingServer, type MisbehavingServer } from '../helpers/misbehaving-server.js';

@@ -5,7 +5,8 @@ import { extractEntities } from './entities.js';
 import { detectLanguage } from './language.js';
 import { leadingText, predictTopics, type TopicModel, type TopicPrediction } from './topic-model.js';
 import { defaultModelPath, loadTopicModel } from './train.js';
-import { matchWatchTopics, type WatchTopic } from './watch-topics.js';
+import type { WatchTopic } from '../../shared/watch-topics.js';
+import { matchWatchTopics } from './watch-topics.js';
 
 export interface ClassifyOptions {
   /** Topic model; defaults to models/topics.model.json shipped with the package. */

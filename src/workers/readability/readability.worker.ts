@@ -12,6 +12,7 @@ import type { ExtractedArticle } from '../../shared/types.js';
 import type { PipelineDeps } from '../context.js';
 import { SiteBoilerplate } from './site-boilerplate.js';
 import { blockModelOption } from './block-model.js';
+import type { ExtractPool } from './extract.pool.js';
 
 const gunzipAsync = promisify(gunzip);
 
@@ -34,7 +35,12 @@ export function classifyPayload(payload: PayloadOf<'article.extract'>, article: 
   };
 }
 
-export function extractHandler(deps: PipelineDeps): Handler<'article.extract'> {
+/** The readability stage's own dependency: the extraction pool (app.ts starts it for the extract role). */
+export interface ReadabilityDeps extends PipelineDeps {
+  extractor?: Pick<ExtractPool, 'extract'>;
+}
+
+export function extractHandler(deps: ReadabilityDeps): Handler<'article.extract'> {
   const now = deps.now ?? (() => new Date());
   const learn = deps.config.extract.learn;
   const sites = learn.enabled

@@ -1,8 +1,8 @@
 // PostgreSQL sink: one row per article, upserted, so a replay changes nothing. The feed and the
 // story are upserted in the same transaction; a story's article count is recounted, not
 // incremented, so it stays right under replays. Migrations run once at start (see migrations).
-import { clusterTime } from '../classify/story-cluster.js';
 import pg from 'pg';
+import { clusterTime } from '../../shared/story-time.js';
 import type { StoredArticle } from '../../shared/types.js';
 import type { Sink } from '../context.js';
 import { ident, inTransaction, migrate } from './postgres.migrations.js';

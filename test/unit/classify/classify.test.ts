@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { classifyArticle, selectTopics } from '../../../src/workers/classify/classify.js';
-import { parseWatchTopics } from '../../../src/workers/classify/watch-topics.js';
+import { parseWatchTopics } from '../../../src/shared/watch-topics.js';
 import { loadSeeds, seedsMissing } from './seeds.js';
 
 const seeds = loadSeeds();

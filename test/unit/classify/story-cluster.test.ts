@@ -2,7 +2,8 @@ import { PassThrough, Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { classifyJsonl, clusterJsonl } from '../../../src/workers/classify/batch.js';
 import { classifyArticle } from '../../../src/workers/classify/classify.js';
-import { assignStory, clusterTime, storyIdFor, storyTerms, type StoryArticle } from '../../../src/workers/classify/story-cluster.js';
+import { assignStory, storyIdFor, storyTerms, type StoryArticle } from '../../../src/workers/classify/story-cluster.js';
+import { clusterTime } from '../../../src/shared/story-time.js';
 import { MemoryStoryIndex } from '../../../src/workers/classify/story-index.memory.js';
 import { loadSeeds, seedsMissing } from './seeds.js';
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { matchWatchTopics, parseWatchTopics, watchTopicSchema } from '../../../src/workers/classify/watch-topics.js';
+import { matchWatchTopics } from '../../../src/workers/classify/watch-topics.js';
+import { parseWatchTopics, watchTopicSchema } from '../../../src/shared/watch-topics.js';
 
 describe('watch topic validation', () => {
   it('accepts nested any/all/not groups', () => {

@@ -15,8 +15,8 @@ import type { Config } from '../shared/config.js';
 import type { Keys } from '../shared/keys.js';
 import { UsageError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
-import type { QueueSet } from './factory.js';
-import type { PipelineMetrics } from './metrics.js';
+import type { QueueSet } from '../queues/factory.js';
+import type { PipelineMetrics } from '../queues/metrics.js';
 import { mountStatusPage } from './status-page.js';
 
 export interface DashboardOptions {

@@ -5,10 +5,10 @@ import type express from 'express';
 import type { Redis } from 'ioredis';
 import type { Config } from '../shared/config.js';
 import type { Keys } from '../shared/keys.js';
-import { QUEUE_NAMES } from './catalog.js';
-import { donePerMinute } from './throughput.js';
-import type { QueueSet } from './factory.js';
-import { feedHealth, type FeedHealth } from './feeds-registry.js';
+import { QUEUE_NAMES } from '../queues/catalog.js';
+import { donePerMinute } from '../queues/throughput.js';
+import type { QueueSet } from '../queues/factory.js';
+import { feedHealth, type FeedHealth } from '../workers/fetch/feeds-registry.js';
 import { latestStories, type StorySummary } from '../workers/classify/story-list.js';
 
 export interface StatusData {

@@ -2,12 +2,12 @@
 // own; the schedules are the union of both. Adding or removing one changes its job scheduler at
 // once, so running workers pick it up without a restart.
 import type { Redis } from 'ioredis';
-import type { Config, FeedConfig } from '../shared/config.js';
-import { feedId, type Keys } from '../shared/keys.js';
-import type { QueueSet } from './factory.js';
-import { scheduleFeed, schedulerId, tickInterval } from './schedules.js';
-import { dueSlack } from '../workers/fetch/poll-schedule.js';
-import { parseOpml, toOpml } from '../workers/fetch/opml.js';
+import type { Config, FeedConfig } from '../../shared/config.js';
+import { feedId, type Keys } from '../../shared/keys.js';
+import type { QueueSet } from '../../queues/factory.js';
+import { scheduleFeed, schedulerId, tickInterval } from '../../queues/schedules.js';
+import { dueSlack } from './poll-schedule.js';
+import { parseOpml, toOpml } from './opml.js';
 
 export interface FeedHealth {
   id: string;
