@@ -64,6 +64,7 @@ export async function backfill(ctx: OpsContext, feedUrl: string, opts: BackfillO
       ...(opts.maxChildren ? { maxChildren: opts.maxChildren } : {}),
     });
     items = read.items;
+    title = read.title;
     const st = read.stats;
     opts.progress.write(
       `${feedUrl}: sitemap, ${st.files} file(s), ${st.entries} entries, ${items.length} in range` +

@@ -113,7 +113,7 @@ describe('sitemaps as a source (real Redis)', { timeout: scaled(120_000) }, () =
     expect(jobs.find((j) => j.url === `${b}/h/1`)?.item).toMatchObject({ title: 'Ferry timetable cut', lang: 'en', keywords: ['harbour', 'city'] });
     expect(hits('/h/archive-2019.xml')).toBe(0);
     const state = await redis.hgetall(deps.keys.feedState(feedId(server.url('/h/index.xml'))));
-    expect(state).toMatchObject({ kind: 'sitemap', failures: '0', itemsQueued: '2' });
+    expect(state).toMatchObject({ kind: 'sitemap', failures: '0', itemsQueued: '2', title: 'Quay Herald' });
 
     // Same index, same child lastmod: the child is not fetched again.
     later();

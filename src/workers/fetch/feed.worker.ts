@@ -183,7 +183,7 @@ async function pollFeed(deps: PipelineDeps, gate: ReturnType<typeof hostGateFor>
       fetch: (url, cond) => get(url, cond),
       now: p.startedAt.getTime(),
     });
-    doc = { kind: 'sitemap', items: sitemap.items, title: null, dates: sitemap.dates, res: first, discoveredUrl: null, sitemap };
+    doc = { kind: 'sitemap', items: sitemap.items, title: sitemap.title, dates: sitemap.dates, res: first, discoveredUrl: null, sitemap };
   } else {
     const parsed = await parseOrDiscover(body.res, (url) => get(url, null));
     if (parsed.discoveredUrl) log.info({ feedUrl: p.feedUrl, discovered: parsed.discoveredUrl }, 'feed URL is a page: polling the feed it links to');

@@ -59,6 +59,8 @@ export interface SitemapReadOptions {
 export interface SitemapRead {
   /** The entries taken, as feed items (link = loc, title = news:title, published = its date). */
   items: FeedItem[];
+  /** The outlet's name as its news sitemap gives it (the most frequent news:name), or null. */
+  title: string | null;
   /** Dates of every dated entry read, for the adaptive poll interval. */
   dates: string[];
   /** Per child file: what to remember (hash field → JSON). */
@@ -93,8 +95,10 @@ export async function readSitemapSource(o: SitemapReadOptions): Promise<SitemapR
   const limits = config.sitemaps;
   const since = o.range?.since ?? o.now - limits.maxAge;
   const until = o.range?.until ?? Number.POSITIVE_INFINITY;
+  const publications = new Map<string, number>();
   const read: SitemapRead = {
     items: [],
+    title: null,
     dates: [],
     fileState: {},
     urlSets: new Map(),
@@ -127,6 +131,7 @@ export async function readSitemapSource(o: SitemapReadOptions): Promise<SitemapR
       read.urlSets.set(setKey, Buffer.concat(undated.map((u) => urlHash(u.loc))));
     }
     for (const u of own) {
+      if (u.news?.publication) publications.set(u.news.publication, (publications.get(u.news.publication) ?? 0) + 1);
       const date = u.news?.published ?? u.lastmod;
       let take: boolean;
       if (date) {
@@ -211,6 +216,7 @@ export async function readSitemapSource(o: SitemapReadOptions): Promise<SitemapR
 
   await readFile(o.root, 0);
   read.stats.taken = read.items.length;
+  read.title = [...publications].sort((a, b) => b[1] - a[1])[0]?.[0] ?? null;
   return read;
 }
 
