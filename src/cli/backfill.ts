@@ -69,7 +69,8 @@ export async function backfill(ctx: OpsContext, feedUrl: string, opts: BackfillO
     opts.progress.write(
       `${feedUrl}: sitemap, ${st.files} file(s), ${st.entries} entries, ${items.length} in range` +
         `${st.childrenOld ? `, ${st.childrenOld} child sitemap(s) older than the range not read` : ''}` +
-        `${st.childrenDeferred ? `, ${st.childrenDeferred} child sitemap(s) over --max-children not read` : ''}\n`,
+        `${st.childrenDeferred ? `, ${st.childrenDeferred} child sitemap(s) over --max-children not read` : ''}` +
+        `${st.childrenFailed ? `, ${st.childrenFailed} child sitemap(s) could not be read` : ''}\n`,
     );
     for (const w of read.warnings.slice(0, 5)) opts.progress.write(`  ${w}\n`);
   } else {

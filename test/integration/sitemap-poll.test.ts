@@ -165,6 +165,17 @@ describe('sitemaps as a source (real Redis)', { timeout: scaled(120_000) }, () =
     expect(await failure('/x/bomb.xml.gz')).toMatch(/^sitemap_too_large: /);
     const state = await redis.hgetall(deps.keys.feedState(feedId(server.url('/x/self.xml'))));
     expect(state).toMatchObject({ failures: '1', lastErrorCode: 'sitemap_loop' });
+    // A broken child (a stale 404 entry) is skipped and noted; its siblings are read. An index
+    // none of whose children can be read fails.
+    server.route('/x/partial.xml', behave.body(index([{ loc: `${b}/x/gone.xml`, lastmod: clock }, { loc: `${b}/x/fine.xml`, lastmod: clock }]), 'application/xml'));
+    server.route('/x/fine.xml', behave.body(urlset([{ loc: `${b}/x/fine-entry`, lastmod: clock }]), 'application/xml'));
+    await poll('/x/partial.xml');
+    expect((await pageJobs()).map((j) => j.url)).toContain(`${b}/x/fine-entry`);
+    const partial = await redis.hgetall(deps.keys.feedState(feedId(server.url('/x/partial.xml'))));
+    expect(partial).toMatchObject({ failures: '0' });
+    expect(partial.lastWarning).toMatch(/gone\.xml: http_404/);
+    server.route('/x/all-gone.xml', behave.body(index([{ loc: `${b}/x/gone.xml`, lastmod: clock }]), 'application/xml'));
+    expect(await failure('/x/all-gone.xml')).toMatch(/^http_404: /);
     // Mixed: other sites' entries are dropped and noted, the site's own are taken.
     server.route('/x/mixed.xml', behave.body(urlset([{ loc: 'https://elsewhere.example/b', lastmod: clock }, { loc: `${b}/x/own`, lastmod: clock }]), 'application/xml'));
     await poll('/x/mixed.xml');

@@ -13,7 +13,9 @@
 // Hostile sitemaps fail their source with a reason: an index that lists itself or loops, depth
 // past the limit, a file over 50 MB or 50,000 entries, a gzip bomb, entity declarations, or a
 // file whose every URL is on another site (sitemaps.org lets a sitemap list only its own host's
-// URLs; entries on other hosts are dropped and counted).
+// URLs; entries on other hosts are dropped and counted). In an index, such a child (or one that
+// answers 404) is skipped with a warning while its siblings are read; the source fails when no
+// due child could be read, or at once for a loop or an index nested too deep.
 //
 // Nothing here writes the poll's outcome: the caller writes `fileState` and `urlSets` in the
 // same transaction that remembers the queued items, so a crash between reading and queueing
@@ -21,7 +23,7 @@
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Config } from '../../shared/config.js';
-import { PermanentError } from '../../shared/errors.js';
+import { PermanentError, RetryableError } from '../../shared/errors.js';
 import { shortHash, type Keys } from '../../shared/keys.js';
 import type { HttpResponse } from '../../shared/http.js';
 import { canonicalUrl } from '../../shared/url.js';
@@ -77,6 +79,8 @@ export interface SitemapRead {
     childrenOld: number;
     childrenUnchanged: number;
     childrenDeferred: number;
+    /** Children that could not be read this poll (tried again next poll). */
+    childrenFailed: number;
   };
   warnings: string[];
 }
@@ -102,7 +106,7 @@ export async function readSitemapSource(o: SitemapReadOptions): Promise<SitemapR
     dates: [],
     fileState: {},
     urlSets: new Map(),
-    stats: { files: 0, entries: 0, taken: 0, tooOld: 0, undatedSkipped: 0, foreign: 0, childrenOld: 0, childrenUnchanged: 0, childrenDeferred: 0 },
+    stats: { files: 0, entries: 0, taken: 0, tooOld: 0, undatedSkipped: 0, foreign: 0, childrenOld: 0, childrenUnchanged: 0, childrenDeferred: 0, childrenFailed: 0 },
     warnings: [],
   };
   const stateKey = keys.sitemapFiles(fid);
@@ -160,18 +164,34 @@ export async function readSitemapSource(o: SitemapReadOptions): Promise<SitemapR
       throw new PermanentError('sitemap_too_deep', `${res.url}: an index ${depth} levels below the sitemap polled (sitemaps.maxDepth is ${limits.maxDepth})`);
     }
     const children = await childrenToRead(res.url, parsed.sitemaps);
+    // One broken child (a stale 404 entry, a file over the limits) is skipped with a warning and
+    // tried again next poll; the index's other children are still read. A loop or an index too
+    // deep fails the source, and so does an index none of whose due children could be read.
+    let failed: Error | null = null;
+    let readOk = 0;
     for (const child of children) {
       const previous = known.get(child.loc) ?? null;
-      const got = await o.fetch(child.loc, o.allChildren ? null : previous);
-      if (got.status === 304) {
-        read.stats.childrenUnchanged += 1;
-        read.fileState[child.loc] = JSON.stringify({ ...previous, lastmod: child.lastmod });
-        continue;
+      try {
+        const got = await o.fetch(child.loc, o.allChildren ? null : previous);
+        if (got.status === 304) {
+          read.stats.childrenUnchanged += 1;
+          read.fileState[child.loc] = JSON.stringify({ ...previous, lastmod: child.lastmod });
+          readOk += 1;
+          continue;
+        }
+        visited.add(canonicalUrl(got.url));
+        await readFile(got, depth + 1);
+        read.fileState[child.loc] = JSON.stringify({ lastmod: child.lastmod, etag: got.etag, lastModified: got.lastModified });
+        readOk += 1;
+      } catch (err) {
+        const hostile = err instanceof PermanentError && (err.code === 'sitemap_loop' || err.code === 'sitemap_too_deep');
+        if (hostile || !(err instanceof PermanentError || err instanceof RetryableError)) throw err;
+        failed ??= err;
+        read.stats.childrenFailed += 1;
+        read.warnings.push(`${child.loc}: ${err.code}: ${err.message}`);
       }
-      visited.add(canonicalUrl(got.url));
-      await readFile(got, depth + 1);
-      read.fileState[child.loc] = JSON.stringify({ lastmod: child.lastmod, etag: got.etag, lastModified: got.lastModified });
     }
+    if (failed && readOk === 0) throw failed;
   };
 
   /** The children of an index worth fetching now, newest first, within the per-poll cap. */
