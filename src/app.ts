@@ -154,6 +154,10 @@ export async function startPipeline(opts: PipelineOptions): Promise<Pipeline> {
     })());
 
   const metricsPort = process.env.METRICS_PORT ? Number(process.env.METRICS_PORT) : undefined;
+  if (metricsPort !== undefined && (!Number.isInteger(metricsPort) || metricsPort < 0 || metricsPort > 65535)) {
+    await stop();
+    throw new UsageError(`METRICS_PORT: must be a port number from 0 to 65535 (got "${process.env.METRICS_PORT}")`);
+  }
   if (roles.has('dashboard') || metricsPort !== undefined) {
     const user = process.env.DASHBOARD_USER;
     const password = process.env.DASHBOARD_PASSWORD;

@@ -15,7 +15,7 @@ import { configuredSinks } from '../workers/classify/classify.worker.js';
 import type { OpsContext } from './context.js';
 import { UsageError } from '../shared/errors.js';
 import type { FeedItem } from '../workers/fetch/feed-types.js';
-import { isGzip, looksLikeSitemap } from '../workers/fetch/sitemap.js';
+import { sourceBody } from '../workers/fetch/sitemap.js';
 import { readSitemapSource } from '../workers/fetch/sitemap-source.js';
 
 export interface BackfillOptions {
@@ -49,7 +49,9 @@ export async function backfill(ctx: OpsContext, feedUrl: string, opts: BackfillO
   let items: FeedItem[];
   let title: string | null = null;
   let base = first.url;
-  if (isGzip(first.body) || (first.text !== undefined && looksLikeSitemap(first.text))) {
+  const body = sourceBody(first, maxBytes);
+  const fromSitemap = body.kind === 'sitemap';
+  if (body.kind === 'sitemap') {
     const read = await readSitemapSource({
       config,
       redis,
@@ -75,7 +77,7 @@ export async function backfill(ctx: OpsContext, feedUrl: string, opts: BackfillO
     for (const w of read.warnings.slice(0, 5)) opts.progress.write(`  ${w}\n`);
   } else {
     if (opts.since !== undefined || opts.until !== undefined) throw new UsageError('--since and --until choose entries of a sitemap; a feed offers what it lists');
-    const doc = await parseOrDiscover(first, get);
+    const doc = await parseOrDiscover(body.res, get);
     items = doc.feed.items;
     title = doc.feed.title;
     base = doc.res.url;
@@ -109,7 +111,8 @@ export async function backfill(ctx: OpsContext, feedUrl: string, opts: BackfillO
   );
   if (jobs.length) await enqueue(queues, jobs);
   const tx = redis.multi();
-  rememberItems(tx, keys, fid, { fresh, all: candidates, keep: config.fetch.rememberPerFeed, withChanges: false, at: Date.now() });
+  // A sitemap's range can hold far more than a feed's memory: remember all of it.
+  rememberItems(tx, keys, fid, { fresh, all: candidates, keep: fromSitemap ? Math.max(config.fetch.rememberPerFeed, 1_000_000) : config.fetch.rememberPerFeed, withChanges: false, at: Date.now() });
   await tx.exec();
   opts.progress.write(`${feedUrl}: ${items.length} items, ${chosen.length} queued${opts.reprocess ? ' (reprocess)' : ''}\n`);
 

@@ -75,8 +75,11 @@ export function registerFeedsCommands(program: Command): void {
               out(`  ${f.kind.padEnd(13)} ${f.url}${details.length ? ` (${details.join(', ')})` : ''}`);
             }
           }
-          if (!found.add.length) {
+          if (found.misses.length) {
+            process.stderr.write('looked at, not used:\n');
             for (const m of found.misses) process.stderr.write(`  ${m}\n`);
+          }
+          if (!found.add.length) {
             throw new Error(`${url} is a page with no feed link, and the site names no sitemap (robots.txt, /sitemap.xml, /news-sitemap.xml): nothing to poll`);
           }
           urls = found.add;

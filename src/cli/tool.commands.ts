@@ -35,11 +35,13 @@ export interface InputSettings {
   config: Config;
   /** --allow entries given to this command. */
   allow: string[];
+  /** Whether this command has an --allow option to suggest. */
+  allowFlag?: boolean;
 }
 
 export function inputSettings(program: Command, allow: string[] = []): InputSettings {
   const file = program.opts().config as string | undefined;
-  return { configFile: configPath(file), config: loadConfig(file), allow };
+  return { configFile: configPath(file), config: loadConfig(file), allow, allowFlag: true };
 }
 
 /**
@@ -69,7 +71,9 @@ export async function readInput(source: string, settings?: InputSettings): Promi
         throw new PermanentError(
           'blocked_address',
           `refusing to fetch ${source}: ${err.hostname && err.hostname !== err.address ? `${err.hostname} (${err.address})` : err.address} is a private, loopback or reserved address. ` +
-            `To fetch it, pass --allow ${host} to this command, or add ${host} to network.allow in ${settings?.configFile ?? 'the config file'}.`,
+            (settings?.allowFlag
+              ? `To fetch it, pass --allow ${host} to this command, or add ${host} to network.allow in ${settings.configFile}.`
+              : `To fetch it, add ${host} to network.allow in ${settings?.configFile ?? 'the config file'}.`),
         );
       }
       throw err;
@@ -189,7 +193,13 @@ export function registerToolCommands(program: Command): void {
         try {
           article = JSON.parse(input.text) as typeof article;
         } catch (err) {
-          throw new UsageError(`${name} is not valid JSON (${(err as Error).message}); give the article JSON \`newsflow extract --json\` prints, or plain text`);
+          // "[Updated] Ferry services resume…" is text that happens to open with a bracket.
+          if (input.text.trimStart().startsWith('[')) {
+            article = { text: input.text };
+            process.stderr.write(`${name}: plain text, classified as an article without a title\n`);
+          } else {
+            throw new UsageError(`${name} is not valid JSON (${(err as Error).message}); give the article JSON \`newsflow extract --json\` prints, or plain text`);
+          }
         }
       } else {
         const extract = kind === 'html' ? `; for a page, \`newsflow extract ${source} --json | newsflow classify -\`` : '';

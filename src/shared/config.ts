@@ -351,7 +351,13 @@ export function parseConfig(raw: unknown, source = 'config', env: NodeJS.Process
   const config = result.data;
   if (env.REDIS_URL) config.redis.url = env.REDIS_URL;
   if (env.NEWSFLOW_PREFIX) config.redis.prefix = env.NEWSFLOW_PREFIX;
-  if (env.DASHBOARD_PORT) config.dashboard.port = Number(env.DASHBOARD_PORT);
+  if (env.DASHBOARD_PORT) {
+    const port = Number(env.DASHBOARD_PORT);
+    if (!Number.isInteger(port) || port < 0 || port > 65535) {
+      throw new ConfigError(source, [`DASHBOARD_PORT: must be a port number from 0 to 65535 (got "${env.DASHBOARD_PORT}")`]);
+    }
+    config.dashboard.port = port;
+  }
   if (env.DASHBOARD_HOST) config.dashboard.host = env.DASHBOARD_HOST;
   if (config.sinks.postgres && !config.sinks.postgres.url) {
     if (!env.DATABASE_URL) {

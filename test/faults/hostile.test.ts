@@ -96,6 +96,8 @@ function dynamicCases(other: MisbehavingServer, third: MisbehavingServer): Omit<
     feed('sitemap-gzip-bomb.xml.gz', behave.body(gzipSync(Buffer.alloc(200 * 1024 * 1024, 0x20), { level: 9 }), 'application/gzip'), 'error', 'sitemap_too_large'),
     feed('sitemap-ten-million-urls', tenMillion, 'error', 'too_large'),
     feed('sitemap-50001-urls', big(() => `<urlset ${SM}>${Array.from({ length: 50_001 }, (_, i) => `<url><loc>http://127.0.0.1/y/${i}</loc></url>`).join('')}</urlset>`, 'application/xml'), 'error', 'sitemap_too_many_urls'),
+    // Tags that never close: read in one pass, nothing taken, nothing hangs.
+    feed('sitemap-unclosed-tags', big(() => `<urlset ${SM}>${'<a '.repeat(1_000_000)}`, 'application/xml'), 'ok'),
     feed('sitemap-other-sites-urls', xml(`<urlset ${SM}><url><loc>https://victim.example/a</loc><lastmod>2026-01-01</lastmod></url></urlset>`), 'error', 'sitemap_foreign_urls'),
   ];
   return [

@@ -85,6 +85,16 @@ describe('first use: every mistake gets a clear answer', { timeout: scaled(120_0
     expect(refused.stderr).toContain('pass --allow 127.0.0.1 to this command');
     expect(refused.stderr).toContain(`add 127.0.0.1 to network.allow in ${strict}`);
     expect((await newsflow(['feed', 'parse', `${base}/feed.xml`, '--config', strict, '--allow', '127.0.0.1'])).code).toBe(0);
+    // classify has no --allow: its hint names the config only.
+    const classify = await newsflow(['classify', `${base}/article.json`, '--config', strict]);
+    expect(classify.stderr).toContain(`add 127.0.0.1 to network.allow in ${strict}`);
+    expect(classify.stderr).not.toContain('--allow');
+  });
+
+  it('says which port setting is not a port, exit 2', async () => {
+    const run = await newsflow(['start', '--workers', 'dashboard', '--config', config], { env: { DASHBOARD_PORT: 'abc' } });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('DASHBOARD_PORT: must be a port number from 0 to 65535 (got "abc")');
   });
 
   it('says when the prefix read holds nothing but Redis holds another pipeline', async () => {
@@ -151,6 +161,9 @@ describe('first use: every mistake gets a clear answer', { timeout: scaled(120_0
     const asHtml = await newsflow(['classify', html]);
     expect(asHtml.code).toBe(2);
     expect(asHtml.stderr).toContain(`newsflow extract ${html} --json | newsflow classify -`);
+    const bracketed = await newsflow(['classify', '-', '--json'], { input: '[Updated] The central bank raised interest rates by half a point on Thursday to fight inflation, and markets fell.' });
+    expect(bracketed.code).toBe(0);
+    expect(JSON.parse(bracketed.stdout).topics[0].label).toBe('business');
     const broken = await newsflow(['classify', '-'], { input: '{"title": "x", ' });
     expect(broken.code).toBe(2);
     expect(broken.stderr).toContain('stdin is not valid JSON');

@@ -15,6 +15,7 @@ import { articleId } from '../../src/shared/url.js';
 import { startPipeline } from '../../src/app.js';
 import { createQueues, enqueue, next, type QueueSet } from '../../src/queues/factory.js';
 import { feedPollHandler } from '../../src/workers/fetch/feed.worker.js';
+import { startWorker } from '../../src/workers/runner.js';
 import { discoverSources } from '../../src/workers/fetch/discover-sources.js';
 import { fetchWithConfig } from '../../src/workers/fetch/fetch-options.js';
 import type { PipelineDeps } from '../../src/workers/context.js';
@@ -151,7 +152,7 @@ describe('sitemaps as a source (real Redis)', { timeout: scaled(120_000) }, () =
   it('fails a hostile sitemap with a clear reason and harms nothing else', async () => {
     const b = server.baseUrl;
     server.route('/x/self.xml', behave.body(index([{ loc: `${b}/x/self.xml` }]), 'application/xml'));
-    expect(await failure('/x/self.xml')).toMatch(/^sitemap_loop: .*lists .*\/x\/self\.xml, which this poll already read/);
+    expect(await failure('/x/self.xml')).toMatch(/^sitemap_loop: .*lists .*\/x\/self\.xml, which is itself or an index above it/);
     server.route('/x/a.xml', behave.body(index([{ loc: `${b}/x/b.xml` }]), 'application/xml'));
     server.route('/x/b.xml', behave.body(index([{ loc: `${b}/x/a.xml` }]), 'application/xml'));
     expect(await failure('/x/a.xml')).toMatch(/^sitemap_loop: /);
@@ -181,6 +182,130 @@ describe('sitemaps as a source (real Redis)', { timeout: scaled(120_000) }, () =
     await poll('/x/mixed.xml');
     expect((await pageJobs()).map((j) => j.url)).toContain(`${b}/x/own`);
     expect((await pageJobs()).map((j) => j.url)).not.toContain('https://elsewhere.example/b');
+  });
+});
+
+describe('sitemap polling: caps, new files, redirects, workers (real Redis)', { timeout: scaled(120_000) }, () => {
+  const prefix = randomPrefix('sitemap-b');
+  let redis: Redis;
+  let queues: QueueSet;
+  let server: MisbehavingServer;
+  let clock = Date.now();
+  const depsWith = (extra: Record<string, unknown> = {}): PipelineDeps => ({
+    config: parseConfig({ redis: { prefix }, network: { allow: ['127.0.0.1'] }, fetch: { perHost: { minInterval: 0 } }, ...extra }, 'test', {}),
+    redis,
+    queues,
+    keys: keysFor(prefix),
+    log: silentLogger,
+    now: () => new Date(clock),
+  });
+  const ctx = (): JobContext => ({ log: silentLogger, job: {} as JobContext['job'], attempt: 1, enqueue: (jobs) => enqueue(queues, jobs) });
+  const urls = async () => (await queues.get('page').getJobs(['waiting', 'delayed', 'prioritized'])).map((j) => (j.data as { url: string }).url);
+  const hits = (path: string) => server.requests.filter((r) => r.path === path).length;
+
+  beforeAll(async () => {
+    redis = testRedis();
+    queues = createQueues(redis, prefix);
+    server = await startMisbehavingServer();
+  });
+  afterAll(async () => {
+    await queues.close();
+    await server.close();
+    await cleanupPrefix(redis, prefix);
+    redis.disconnect();
+  });
+
+  it('reads every child of a big index over successive polls, even while the index answers 304', async () => {
+    const b = server.baseUrl;
+    const etag = '"idx1"';
+    server.route('/big/index.xml', (req, res) => {
+      if (req.headers['if-none-match'] === etag) return void res.writeHead(304, { etag }).end();
+      res.writeHead(200, { 'content-type': 'application/xml', etag }).end(index(Array.from({ length: 60 }, (_, i) => ({ loc: `${b}/big/c${i}.xml` }))));
+    });
+    server.route('/big/*', (req, res) => {
+      const i = /c(\d+)\.xml/.exec(req.url!)?.[1];
+      res.writeHead(200, { 'content-type': 'application/xml' }).end(urlset([{ loc: `${b}/big/entry-${i}`, lastmod: clock }]));
+    });
+    const poll = feedPollHandler(depsWith());
+    await poll({ feedUrl: `${b}/big/index.xml`, name: null }, ctx());
+    expect((await urls()).filter((u) => u.includes('/big/entry-'))).toHaveLength(50);
+    clock += 7 * 3_600_000;
+    await poll({ feedUrl: `${b}/big/index.xml`, name: null }, ctx());
+    expect((await urls()).filter((u) => u.includes('/big/entry-'))).toHaveLength(60);
+    const children = server.requests.filter((r) => /^\/big\/c\d+\.xml$/.test(r.path)).map((r) => r.path);
+    expect(new Set(children).size).toBe(60);
+  });
+
+  it('takes the undated entries of a child file the index lists for the first time', async () => {
+    const b = server.baseUrl;
+    const children = [{ loc: `${b}/nf/posts-0.txt` }];
+    server.route('/nf/index.xml', (_req, res) => void res.writeHead(200, { 'content-type': 'application/xml' }).end(index(children)));
+    server.route('/nf/posts-0.txt', behave.body(`${b}/nf/old-a\n${b}/nf/old-b\n`));
+    server.route('/nf/posts-1.txt', behave.body(`${b}/nf/new-a\n${b}/nf/new-b\n`));
+    const poll = feedPollHandler(depsWith());
+    await poll({ feedUrl: `${b}/nf/index.xml`, name: null }, ctx());
+    expect((await urls()).filter((u) => u.includes('/nf/'))).toEqual([]);
+    children.push({ loc: `${b}/nf/posts-1.txt` });
+    clock += 7 * 3_600_000;
+    await poll({ feedUrl: `${b}/nf/index.xml`, name: null }, ctx());
+    expect((await urls()).filter((u) => u.includes('/nf/')).sort()).toEqual([`${b}/nf/new-a`, `${b}/nf/new-b`]);
+  });
+
+  it('reads a file two sub-indexes both list once, without calling it a loop', async () => {
+    const b = server.baseUrl;
+    server.route('/two/index.xml', behave.body(index([{ loc: `${b}/two/a.xml` }, { loc: `${b}/two/b.xml` }]), 'application/xml'));
+    server.route('/two/a.xml', behave.body(index([{ loc: `${b}/two/shared.xml` }]), 'application/xml'));
+    server.route('/two/b.xml', behave.body(index([{ loc: `${b}/two/shared.xml` }]), 'application/xml'));
+    server.route('/two/shared.xml', behave.body(urlset([{ loc: `${b}/two/entry`, lastmod: clock }]), 'application/xml'));
+    await feedPollHandler(depsWith({ sitemaps: { maxDepth: 3 } }))({ feedUrl: `${b}/two/index.xml`, name: null }, ctx());
+    expect(await urls()).toContain(`${b}/two/entry`);
+    expect(hits('/two/shared.xml')).toBe(1);
+  });
+
+  it('judges entries by the site the sitemap was asked for when it redirects to a CDN host', async () => {
+    const b = server.baseUrl;
+    const cdn = b.replace('127.0.0.1', 'localhost');
+    server.route('/cdn/moved.xml', behave.redirect(`${cdn}/cdn/sitemap.xml`));
+    server.route('/cdn/sitemap.xml', behave.body(urlset([{ loc: `${b}/cdn/entry`, lastmod: clock }]), 'application/xml'));
+    await feedPollHandler(depsWith({ network: { allow: ['127.0.0.1', 'localhost'] } }))({ feedUrl: `${b}/cdn/moved.xml`, name: null }, ctx());
+    expect(await urls()).toContain(`${b}/cdn/entry`);
+  });
+
+  it('remembers every recent entry of a big sitemap, beyond fetch.rememberPerFeed, so none is queued twice', async () => {
+    const b = server.baseUrl;
+    let version = 1;
+    const entries = Array.from({ length: 300 }, (_, i) => ({ loc: `${b}/many/${i}`, lastmod: clock - i * 60_000 }));
+    server.route('/many/sitemap.xml', (_req, res) => void res.writeHead(200, { 'content-type': 'application/xml', etag: `"v${version}"` }).end(urlset(entries)));
+    const poll = feedPollHandler(depsWith({ fetch: { perHost: { minInterval: 0 }, rememberPerFeed: 100 } }));
+    await poll({ feedUrl: `${b}/many/sitemap.xml`, name: null }, ctx());
+    const queued = async () => (await urls()).filter((u) => u.includes('/many/')).length;
+    expect(await queued()).toBe(300);
+    // Their page jobs finish and leave the queue; the sitemap changes and is read again.
+    await queues.get('page').obliterate({ force: true });
+    version = 2;
+    clock += 3_600_000;
+    await poll({ feedUrl: `${b}/many/sitemap.xml`, name: null }, ctx());
+    expect(await queued()).toBe(0);
+  });
+
+  it('reads an index and its child inside a worker under the default per-host spacing', async () => {
+    const b = server.baseUrl;
+    server.route('/w/index.xml', behave.body(index([{ loc: `${b}/w/child.xml` }]), 'application/xml'));
+    server.route('/w/child.xml', behave.body(urlset([{ loc: `${b}/w/entry`, lastmod: Date.now() }]), 'application/xml'));
+    const deps = { ...depsWith({ fetch: {} }), now: () => new Date() };
+    expect(deps.config.fetch.perHost.minInterval).toBe(1000);
+    const connection = testRedis();
+    const worker = startWorker('feed', { 'feed.poll': feedPollHandler(deps) }, { connection, queues, log: silentLogger, concurrency: 1 });
+    try {
+      await enqueue(queues, [next('feed.poll', { feedUrl: `${b}/w/index.xml`, name: null })]);
+      const deadline = Date.now() + scaled(20_000);
+      while (!(await urls()).includes(`${b}/w/entry`) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+      expect(await urls()).toContain(`${b}/w/entry`);
+      expect(hits('/w/index.xml')).toBe(1);
+    } finally {
+      await worker.close();
+      connection.disconnect();
+    }
   });
 });
 

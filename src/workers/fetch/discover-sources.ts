@@ -32,6 +32,8 @@ export interface Discovery {
 }
 
 const NEWS_NS = 'http://www.google.com/schemas/sitemap-news/0.9';
+/** Sitemaps named in robots.txt that discovery fetches at most. */
+const MAX_ROBOTS_SITEMAPS = 10;
 
 function sitemapKind(res: HttpResponse): { kind: SourceKind; entries: number } | null {
   if (!isGzip(res.body) && !(res.text !== undefined && looksLikeSitemap(res.text))) return null;
@@ -60,10 +62,13 @@ export async function discoverSources(url: string, fetch: (url: string) => Promi
   const robotsUrl = resolveUrl('/robots.txt', first.url)!;
   try {
     const robots = await fetch(robotsUrl);
-    for (const line of parseRobots(robots.text ?? '').sitemaps) {
+    const lines = parseRobots(robots.text ?? '').sitemaps;
+    // Some sites name hundreds (one a month): look at the first few; the rest are reported.
+    for (const line of lines.slice(0, MAX_ROBOTS_SITEMAPS)) {
       const u = resolveUrl(line, robotsUrl);
       if (u) candidates.push({ url: u, via: 'robots.txt' });
     }
+    if (lines.length > MAX_ROBOTS_SITEMAPS) misses.push(`${robotsUrl}: ${lines.length - MAX_ROBOTS_SITEMAPS} more Sitemap: lines not looked at (add them by URL)`);
   } catch (err) {
     misses.push(`${robotsUrl}: ${errorMessage(err)}`);
   }

@@ -67,11 +67,22 @@ export function rememberItems(
   tx: ReturnType<Redis['multi']>,
   keys: Keys,
   fid: string,
-  opts: { fresh: Candidate[]; all: Candidate[]; keep: number; withChanges: boolean; at: number },
+  opts: {
+    fresh: Candidate[];
+    all: Candidate[];
+    keep: number;
+    withChanges: boolean;
+    at: number;
+    /** Sitemaps: forget by age instead (items first seen before this ms), keeping `keep` at most. */
+    forgetBefore?: number;
+  },
 ): void {
   const seenKey = keys.seen(fid);
   if (opts.fresh.length) {
     tx.zadd(seenKey, ...opts.fresh.flatMap((c) => c.members.flatMap((m) => [opts.at, m])));
+    // A sitemap offers only its recent entries, but may offer many thousands of them across its
+    // files: it remembers everything seen within its window, however many.
+    if (opts.forgetBefore !== undefined) tx.zremrangebyscore(seenKey, '-inf', `(${opts.forgetBefore}`);
     // Keep the newest N items (two members per item at most).
     tx.zremrangebyrank(seenKey, 0, -(opts.keep * 2 + 1));
   }

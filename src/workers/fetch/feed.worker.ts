@@ -23,8 +23,8 @@ import { parseOrDiscover } from './feed-fetch.js';
 import { candidatesOf, rememberItems, triage, type Candidate } from './feed-dedup.js';
 import type { FeedItem } from './feed-types.js';
 import type { HttpResponse } from '../../shared/http.js';
-import { isGzip, looksLikeSitemap, sitemapText } from './sitemap.js';
-import { readSitemapSource, rememberSitemapRead, type SitemapRead } from './sitemap-source.js';
+import { sourceBody } from './sitemap.js';
+import { readSitemapSource, rememberSitemapRead, touchSitemapRoot, type SitemapRead } from './sitemap-source.js';
 import { adaptiveInterval, dueSlack, failureBackoff, freshnessFloor, jitter } from './poll-schedule.js';
 
 const FEED_ACCEPT =
@@ -32,6 +32,9 @@ const FEED_ACCEPT =
 
 const UNLOCK = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
 const RENEW = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end return 0`;
+
+/** Items a sitemap source remembers at most (its memory is otherwise bounded by sitemaps.maxAge). */
+const SITEMAP_REMEMBER_MAX = 1_000_000;
 
 /** URLs named like sitemaps get sitemaps' byte cap on their first poll (detection is by content). */
 const SITEMAP_NAME = /sitemap|\.xml\.gz(?:$|\?)/i;
@@ -115,17 +118,6 @@ interface SourceDocument {
   sitemap?: SitemapRead;
 }
 
-/**
- * What a body is, by content: a sitemap (a <urlset>/<sitemapindex> root or a list of URLs), or
- * else a feed. Gzip bytes served without Content-Encoding (a `.xml.gz` file) are unpacked first,
- * within the sitemap byte cap, and looked at the same way.
- */
-function bodyKind(res: HttpResponse, maxBytes: number): { kind: 'sitemap' } | { kind: 'feed'; res: HttpResponse } {
-  if (!isGzip(res.body)) return res.text !== undefined && looksLikeSitemap(res.text) ? { kind: 'sitemap' } : { kind: 'feed', res };
-  const text = sitemapText(res.body, res.url, { maxBytes });
-  return looksLikeSitemap(text) ? { kind: 'sitemap' } : { kind: 'feed', res: { ...res, text } };
-}
-
 async function pollFeed(deps: PipelineDeps, gate: ReturnType<typeof hostGateFor>, ctx: JobContext, p: PollInput): Promise<void> {
   const { redis, keys, config } = deps;
   const { log } = ctx;
@@ -133,9 +125,13 @@ async function pollFeed(deps: PipelineDeps, gate: ReturnType<typeof hostGateFor>
   // A feed found through its site's page is polled at the feed's URL from then on.
   const target = p.state.discoveredUrl || p.feedUrl;
   // A source known to be a sitemap (or named like one) may be as large as sitemaps allow.
-  const maxBytes = p.state.kind === 'sitemap' || SITEMAP_NAME.test(target) ? Math.max(config.sitemaps.maxBytes, config.network.maxBytes) : undefined;
-  const get = (url: string, cond: { etag?: string | null; lastModified?: string | null } | null) =>
-    gate.run(url, ctx, async () => {
+  const sitemapCap = Math.max(config.sitemaps.maxBytes, config.network.maxBytes);
+  let maxBytes = p.state.kind === 'sitemap' || SITEMAP_NAME.test(target) ? sitemapCap : undefined;
+  // The first request of a poll may give its turn back (the job waits in the delayed set); the
+  // children of a sitemap index wait in place for their host's turn instead, so a poll that has
+  // read the index is never thrown away half done.
+  const get = (url: string, cond: { etag?: string | null; lastModified?: string | null } | null, inline = false) =>
+    gate.run(url, inline ? undefined : ctx, async () => {
       const res = await fetchWithConfig(config, url, {
         accept: FEED_ACCEPT,
         ...(maxBytes ? { maxBytes } : {}),
@@ -148,7 +144,21 @@ async function pollFeed(deps: PipelineDeps, gate: ReturnType<typeof hostGateFor>
 
   let first;
   try {
-    first = await get(target, { etag: p.state.etag, lastModified: p.state.lastModified });
+    // A sitemap whose last poll left children unread (over the cap, or failed) is asked for in
+    // full: an unchanged index must not keep them waiting until it changes.
+    const pending = Number(p.state.sitemapPending ?? 0) > 0;
+    const cond = pending ? null : { etag: p.state.etag, lastModified: p.state.lastModified };
+    try {
+      first = await get(target, cond);
+    } catch (err) {
+      // Over the feed cap, and not known as a sitemap: a big sitemap behind an ordinary name is
+      // fetched once more under the sitemap cap, and kept only if it is one.
+      if (!(err instanceof PermanentError && err.code === 'too_large') || maxBytes) throw err;
+      maxBytes = sitemapCap;
+      const again = await get(target, cond);
+      if (again.status !== 304 && sourceBody(again, sitemapCap).kind !== 'sitemap') throw err;
+      first = again;
+    }
   } catch (err) {
     // The remembered feed is gone: look for it again from the configured URL next time.
     if (err instanceof PermanentError && target !== p.feedUrl) await redis.hdel(stateKey, 'discoveredUrl');
@@ -165,13 +175,16 @@ async function pollFeed(deps: PipelineDeps, gate: ReturnType<typeof hostGateFor>
   };
   if (first.status === 304) {
     const interval = p.fixed ?? (Number(p.state.interval) || config.fetch.interval);
-    await redis.hset(stateKey, { ...success, lastStatus: 304, nextPoll: nextPollAfter(deps, p, interval, freshnessFloor({ headers: first.headers }, Date.now())) });
+    const tx = redis.multi();
+    tx.hset(stateKey, { ...success, lastStatus: 304, nextPoll: nextPollAfter(deps, p, interval, freshnessFloor({ headers: first.headers }, Date.now())) });
+    if (p.state.kind === 'sitemap') touchSitemapRoot(tx, keys, p.fid, target);
+    await tx.exec();
     log.debug({ feedUrl: p.feedUrl }, 'feed not modified');
     return;
   }
 
   let doc: SourceDocument;
-  const body = bodyKind(first, Math.max(config.sitemaps.maxBytes, config.network.maxBytes));
+  const body = sourceBody(first, Math.max(config.sitemaps.maxBytes, config.network.maxBytes));
   if (body.kind === 'sitemap') {
     const sitemap = await readSitemapSource({
       config,
@@ -180,7 +193,11 @@ async function pollFeed(deps: PipelineDeps, gate: ReturnType<typeof hostGateFor>
       fid: p.fid,
       root: first,
       requestedUrl: target,
-      fetch: (url, cond) => get(url, cond),
+      polledBefore: p.state.kind === 'sitemap' && Boolean(p.state.lastSuccess),
+      fetch: async (url, cond) => {
+        await p.renewLock?.();
+        return get(url, cond, true);
+      },
       now: p.startedAt.getTime(),
     });
     doc = { kind: 'sitemap', items: sitemap.items, title: sitemap.title, dates: sitemap.dates, res: first, discoveredUrl: null, sitemap };
@@ -228,7 +245,10 @@ async function pollFeed(deps: PipelineDeps, gate: ReturnType<typeof hostGateFor>
   });
   const floor = freshnessFloor({ ttlMinutes: doc.ttl, headers: res.headers }, Date.now());
   const tx = redis.multi();
-  rememberItems(tx, keys, p.fid, { fresh, all: candidates, keep: config.fetch.rememberPerFeed, withChanges, at: Date.now() });
+  // A sitemap's entries stay offered for sitemaps.maxAge: remember them a day longer than that,
+  // however many (up to a million items), instead of the newest fetch.rememberPerFeed.
+  const sitemapMemory = doc.kind === 'sitemap' ? { keep: Math.max(config.fetch.rememberPerFeed, SITEMAP_REMEMBER_MAX), forgetBefore: Date.now() - config.sitemaps.maxAge - 86_400_000 } : null;
+  rememberItems(tx, keys, p.fid, { fresh, all: candidates, keep: sitemapMemory?.keep ?? config.fetch.rememberPerFeed, withChanges, at: Date.now(), ...(sitemapMemory ? { forgetBefore: sitemapMemory.forgetBefore } : {}) });
   if (doc.sitemap) rememberSitemapRead(tx, keys, p.fid, doc.sitemap);
   tx.hset(stateKey, {
     ...success,
@@ -241,6 +261,7 @@ async function pollFeed(deps: PipelineDeps, gate: ReturnType<typeof hostGateFor>
     interval,
     nextPoll: nextPollAfter(deps, p, interval, floor),
     lastWarning: doc.sitemap?.warnings.slice(0, 3).join('; ') ?? '',
+    sitemapPending: doc.sitemap?.pending ?? 0,
     ...(doc.discoveredUrl ? { discoveredUrl: doc.discoveredUrl } : {}),
   });
   tx.hincrby(stateKey, 'itemsQueued', fresh.length);

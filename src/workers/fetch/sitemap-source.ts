@@ -37,6 +37,8 @@ export interface SitemapFileState {
   lastmod?: string | null;
   etag?: string | null;
   lastModified?: string | null;
+  /** When it was last read (ms); absent for a child only ever listed (deferred, or failed). */
+  readAt?: number;
 }
 
 export interface SitemapReadOptions {
@@ -48,6 +50,8 @@ export interface SitemapReadOptions {
   /** The root file as fetched (200), and the URL it was asked for (before redirects). */
   root: HttpResponse;
   requestedUrl?: string;
+  /** The source had a successful sitemap poll before: a child file it never listed is new. */
+  polledBefore?: boolean;
   /** Fetch a child file, conditionally when `cond` is given (a 304 comes back as status 304). */
   fetch: (url: string, cond: SitemapFileState | null) => Promise<HttpResponse>;
   now: number;
@@ -69,6 +73,10 @@ export interface SitemapRead {
   fileState: Record<string, string>;
   /** Per file read with undated entries: its URL list (key → 8-byte hashes). */
   urlSets: Map<string, Buffer>;
+  /** URL lists of files not read this poll (unchanged), whose expiry is pushed back. */
+  touched: string[];
+  /** Children left for the next poll (over the per-poll cap, or failed): the next poll must look at the index even if it did not change. */
+  pending: number;
   stats: {
     files: number;
     entries: number;
@@ -106,33 +114,42 @@ export async function readSitemapSource(o: SitemapReadOptions): Promise<SitemapR
     dates: [],
     fileState: {},
     urlSets: new Map(),
+    touched: [],
+    pending: 0,
     stats: { files: 0, entries: 0, taken: 0, tooOld: 0, undatedSkipped: 0, foreign: 0, childrenOld: 0, childrenUnchanged: 0, childrenDeferred: 0, childrenFailed: 0 },
     warnings: [],
   };
   const stateKey = keys.sitemapFiles(fid);
   const known = new Map<string, SitemapFileState>();
-  const visited = new Set<string>([o.root.url, ...o.root.redirects, ...(o.requestedUrl ? [o.requestedUrl] : [])].map(canonicalUrl));
+  /** Files read in this poll: a file two sub-indexes both list is read once. */
+  const readThisPoll = new Set<string>();
   let fetched = 0;
   const seenLocs = new Set<string>();
+  const urlSetKey = (fileUrl: string) => keys.sitemapUrls(fid, shortHash(canonicalUrl(fileUrl)));
 
-  const takeEntries = async (fileUrl: string, urls: SitemapUrl[]) => {
-    const host = siteHost(fileUrl);
-    const own = urls.filter((u) => siteHost(u.loc) === host);
-    const foreign = urls.length - own.length;
+  /** The site a file speaks for: the host it was asked for and every host its redirects passed. */
+  const sitesOf = (res: HttpResponse, requested: string) => new Set([requested, ...res.redirects, res.url].map(siteHost));
+
+  /**
+   * Take a file's entries. `previousOf` says what to compare undated entries with when the file
+   * has no URL list yet: null (its first read is the archive) or an empty set (a new file).
+   */
+  const takeEntries = async (fileUrl: string, sites: Set<string>, urls: SitemapUrl[], isNewFile: boolean) => {
+    const own = urls.filter((u) => sites.has(siteHost(u.loc)));
     if (urls.length && !own.length) {
       throw new PermanentError(
         'sitemap_foreign_urls',
-        `${fileUrl}: every one of its ${urls.length} URLs is on another site than the sitemap's (${host}); a sitemap may list only its own site's pages`,
+        `${fileUrl}: every one of its ${urls.length} URLs is on another site than the sitemap's (${[...sites].join(', ')}); a sitemap may list only its own site's pages`,
       );
     }
-    read.stats.foreign += foreign;
+    read.stats.foreign += urls.length - own.length;
     read.stats.entries += urls.length;
     const undated = own.filter((u) => !(u.news?.published ?? u.lastmod));
     let previous: Set<string> | null = null;
-    const setKey = keys.sitemapUrls(fid, shortHash(canonicalUrl(fileUrl)));
     if (undated.length && limits.undated === 'new' && !o.range) {
-      previous = hashSet(await redis.getBuffer(setKey));
-      read.urlSets.set(setKey, Buffer.concat(undated.map((u) => urlHash(u.loc))));
+      const key = urlSetKey(fileUrl);
+      previous = hashSet(await redis.getBuffer(key)) ?? (isNewFile ? new Set() : null);
+      read.urlSets.set(key, Buffer.concat(undated.map((u) => urlHash(u.loc))));
     }
     for (const u of own) {
       if (u.news?.publication) publications.set(u.news.publication, (publications.get(u.news.publication) ?? 0) + 1);
@@ -154,34 +171,41 @@ export async function readSitemapSource(o: SitemapReadOptions): Promise<SitemapR
     }
   };
 
-  const readFile = async (res: HttpResponse, depth: number): Promise<void> => {
+  /** Read one file; `path` is the chain of files above it (their canonical URLs), for loops. */
+  const readFile = async (res: HttpResponse, requested: string, depth: number, path: string[], isNewFile: boolean): Promise<void> => {
     read.stats.files += 1;
+    const here = [...new Set([requested, ...res.redirects, res.url].map(canonicalUrl))];
+    for (const u of here) readThisPoll.add(u);
     const text = sitemapText(res.body, res.url, { maxBytes: limits.maxBytes, contentType: res.contentType });
     const parsed = parseSitemap(text, res.url, { maxUrls: limits.maxUrls });
     for (const w of parsed.warnings) read.warnings.push(`${res.url}: ${w}`);
-    if (parsed.kind !== 'sitemapindex') return takeEntries(res.url, parsed.urls);
+    const sites = sitesOf(res, requested);
+    if (parsed.kind !== 'sitemapindex') return takeEntries(requested, sites, parsed.urls, isNewFile);
     if (depth >= limits.maxDepth) {
       throw new PermanentError('sitemap_too_deep', `${res.url}: an index ${depth} levels below the sitemap polled (sitemaps.maxDepth is ${limits.maxDepth})`);
     }
-    const children = await childrenToRead(res.url, parsed.sitemaps);
+    const ancestors = new Set([...path, ...here]);
+    const children = await childrenToRead(res.url, sites, parsed.sitemaps, ancestors);
     // One broken child (a stale 404 entry, a file over the limits) is skipped with a warning and
     // tried again next poll; the index's other children are still read. A loop or an index too
     // deep fails the source, and so does an index none of whose due children could be read.
     let failed: Error | null = null;
     let readOk = 0;
     for (const child of children) {
-      const previous = known.get(child.loc) ?? null;
+      const previous = known.get(child.loc) ?? {};
       try {
-        const got = await o.fetch(child.loc, o.allChildren ? null : previous);
+        const got = await o.fetch(child.loc, o.allChildren || previous.readAt === undefined ? null : previous);
         if (got.status === 304) {
           read.stats.childrenUnchanged += 1;
-          read.fileState[child.loc] = JSON.stringify({ ...previous, lastmod: child.lastmod });
+          read.fileState[child.loc] = JSON.stringify({ ...previous, lastmod: child.lastmod, readAt: o.now });
+          read.touched.push(urlSetKey(child.loc));
           readOk += 1;
           continue;
         }
-        visited.add(canonicalUrl(got.url));
-        await readFile(got, depth + 1);
-        read.fileState[child.loc] = JSON.stringify({ lastmod: child.lastmod, etag: got.etag, lastModified: got.lastModified });
+        // A child the index never listed before, in a source polled before, is a new file.
+        const newFile = Boolean(o.polledBefore) && Object.keys(previous).length === 0;
+        await readFile(got, child.loc, depth + 1, [...ancestors], newFile);
+        read.fileState[child.loc] = JSON.stringify({ lastmod: child.lastmod, etag: got.etag, lastModified: got.lastModified, readAt: o.now });
         readOk += 1;
       } catch (err) {
         const hostile = err instanceof PermanentError && (err.code === 'sitemap_loop' || err.code === 'sitemap_too_deep');
@@ -189,17 +213,18 @@ export async function readSitemapSource(o: SitemapReadOptions): Promise<SitemapR
         failed ??= err;
         read.stats.childrenFailed += 1;
         read.warnings.push(`${child.loc}: ${err.code}: ${err.message}`);
+        // Listed, not read: its first successful read is then an archive, not a new file.
+        read.fileState[child.loc] = JSON.stringify({ ...previous, lastmod: previous.lastmod ?? null });
       }
     }
     if (failed && readOk === 0) throw failed;
   };
 
-  /** The children of an index worth fetching now, newest first, within the per-poll cap. */
-  const childrenToRead = async (indexUrl: string, refs: SitemapRef[]): Promise<SitemapRef[]> => {
-    const host = siteHost(indexUrl);
-    const sameSite = refs.filter((r) => siteHost(r.loc) === host);
+  /** The children of an index worth fetching now, within the per-poll cap. */
+  const childrenToRead = async (indexUrl: string, sites: Set<string>, refs: SitemapRef[], ancestors: Set<string>): Promise<SitemapRef[]> => {
+    const sameSite = refs.filter((r) => sites.has(siteHost(r.loc)));
     if (refs.length && !sameSite.length) {
-      throw new PermanentError('sitemap_foreign_urls', `${indexUrl}: every child sitemap it lists is on another site than the index's (${host})`);
+      throw new PermanentError('sitemap_foreign_urls', `${indexUrl}: every child sitemap it lists is on another site than the index's (${[...sites].join(', ')})`);
     }
     if (sameSite.length < refs.length) read.warnings.push(`${indexUrl}: ${refs.length - sameSite.length} child sitemap(s) on other sites left out`);
     const fields = sameSite.map((r) => r.loc).filter((loc) => !known.has(loc));
@@ -210,32 +235,44 @@ export async function readSitemapSource(o: SitemapReadOptions): Promise<SitemapR
     const due: SitemapRef[] = [];
     const listed = new Set<string>();
     for (const r of sameSite) {
-      if (listed.has(r.loc)) continue;
-      listed.add(r.loc);
-      if (visited.has(canonicalUrl(r.loc))) {
-        throw new PermanentError('sitemap_loop', `${indexUrl} lists ${r.loc}, which this poll already read: an index that lists itself or loops`);
+      const key = canonicalUrl(r.loc);
+      if (listed.has(key)) continue;
+      listed.add(key);
+      if (ancestors.has(key)) {
+        throw new PermanentError('sitemap_loop', `${indexUrl} lists ${r.loc}, which is itself or an index above it: an index that lists itself or loops`);
       }
+      if (readThisPoll.has(key)) continue;
       const t = r.lastmod ? Date.parse(r.lastmod) : NaN;
       if (Number.isFinite(t) && t < since) {
         read.stats.childrenOld += 1;
         continue;
       }
-      if (!o.allChildren && r.lastmod && known.get(r.loc)?.lastmod === r.lastmod) {
+      const state = known.get(r.loc) ?? {};
+      if (!o.allChildren && r.lastmod && state.readAt !== undefined && state.lastmod === r.lastmod) {
         read.stats.childrenUnchanged += 1;
+        read.touched.push(urlSetKey(r.loc));
         continue;
       }
       due.push(r);
     }
-    due.sort((a, b) => (b.lastmod ? Date.parse(b.lastmod) : 0) - (a.lastmod ? Date.parse(a.lastmod) : 0));
+    // Newest lastmod first; among equals (and children without one), the longest unread first,
+    // so a cap never starves the same children poll after poll.
+    const lastmodOf = (r: SitemapRef) => (r.lastmod ? Date.parse(r.lastmod) : 0);
+    due.sort((a, b) => lastmodOf(b) - lastmodOf(a) || (known.get(a.loc)?.readAt ?? 0) - (known.get(b.loc)?.readAt ?? 0));
     const room = Math.max(0, (o.maxChildren ?? limits.maxChildren) - fetched);
-    read.stats.childrenDeferred += Math.max(0, due.length - room);
+    const deferred = due.slice(room);
+    read.stats.childrenDeferred += deferred.length;
+    // Listed, not read yet: recorded, so that its first read is an archive, not a new file.
+    for (const r of deferred) if (!Object.keys(known.get(r.loc) ?? {}).length) read.fileState[r.loc] = JSON.stringify({ lastmod: null });
     const now = due.slice(0, room);
     fetched += now.length;
     return now;
   };
 
-  await readFile(o.root, 0);
+  const requested = o.requestedUrl ?? o.root.url;
+  await readFile(o.root, requested, 0, [], false);
   read.stats.taken = read.items.length;
+  read.pending = read.stats.childrenDeferred + read.stats.childrenFailed;
   read.title = [...publications].sort((a, b) => b[1] - a[1])[0]?.[0] ?? null;
   return read;
 }
@@ -244,6 +281,12 @@ export async function readSitemapSource(o: SitemapReadOptions): Promise<SitemapR
 export function rememberSitemapRead(tx: ReturnType<Redis['multi']>, keys: Keys, fid: string, read: SitemapRead): void {
   if (Object.keys(read.fileState).length) tx.hset(keys.sitemapFiles(fid), read.fileState);
   for (const [key, blob] of read.urlSets) tx.set(key, blob, 'EX', URL_SET_TTL_S);
+  for (const key of read.touched) tx.expire(key, URL_SET_TTL_S);
+}
+
+/** An unchanged (304) root keeps its URL list alive too. */
+export function touchSitemapRoot(tx: ReturnType<Redis['multi']>, keys: Keys, fid: string, rootUrl: string): void {
+  tx.expire(keys.sitemapUrls(fid, shortHash(canonicalUrl(rootUrl))), URL_SET_TTL_S);
 }
 
 function toItem(u: SitemapUrl): FeedItem {
