@@ -173,14 +173,17 @@ function qname(prefixes: Map<string, string>, uri: string, fallback: string, loc
 interface Tag {
   closing: boolean;
   name: string;
-  attrs: string;
+  /** Offsets of the attributes (after the name, before '>' or '/>'); sliced only when needed. */
+  attrStart: number;
+  attrEnd: number;
   selfClosing: boolean;
   /** Offsets of '<' and just past '>'. */
   start: number;
   end: number;
 }
 
-const TAG_NAME = /^\/?([A-Za-z_][\w.-]*(?::[\w.-]+)?)/;
+/** A tag's name, read in place right after its '<' (sticky: no slice, no scan ahead). */
+const TAG_NAME = /\/?([A-Za-z_][\w.-]*(?::[\w.-]+)?)/y;
 
 /**
  * The element tags of `body` in order, skipping comments, CDATA sections, processing
@@ -206,12 +209,11 @@ function* tags(body: string): Generator<Tag> {
     }
     end = body.indexOf('>', pos + 1);
     if (end === -1) return;
-    const inner = body.slice(pos + 1, end);
-    const m = TAG_NAME.exec(inner);
-    if (m) {
-      const closing = inner.startsWith('/');
-      const selfClosing = inner.endsWith('/');
-      yield { closing, name: m[1]!, attrs: inner.slice(m[0].length, selfClosing ? -1 : undefined), selfClosing, start: pos, end: end + 1 };
+    TAG_NAME.lastIndex = pos + 1;
+    const m = TAG_NAME.exec(body);
+    if (m && TAG_NAME.lastIndex <= end) {
+      const selfClosing = body.charCodeAt(end - 1) === 47; // '/'
+      yield { closing: body.charCodeAt(pos + 1) === 47, name: m[1]!, attrStart: TAG_NAME.lastIndex, attrEnd: selfClosing ? end - 1 : end, selfClosing, start: pos, end: end + 1 };
     }
     pos = body.indexOf('<', end + 1);
   }
@@ -276,9 +278,10 @@ function parseUrlset(body: string, url: string, maxUrls: number): ParsedSitemap 
       continue;
     }
     if (!closing && name === n.link) {
-      const rel = attrOf(t.attrs, 'rel');
-      const href = resolveUrl(attrOf(t.attrs, 'href'), url);
-      const hreflang = attrOf(t.attrs, 'hreflang');
+      const attrs = body.slice(t.attrStart, t.attrEnd);
+      const rel = attrOf(attrs, 'rel');
+      const href = resolveUrl(attrOf(attrs, 'href'), url);
+      const hreflang = attrOf(attrs, 'hreflang');
       if (rel === 'alternate' && href && hreflang) current.alternates.push({ hreflang, href });
       continue;
     }
