@@ -83,11 +83,11 @@ export function signature(text: string, minWords = DEFAULT_NEAR_DUP.minWords): S
 }
 
 /** The LSH band keys of a signature: a hash of each band's rows (seeded by the band), as hex. */
-export function bandKeys(sig: Signature, rows = ROWS): string[] {
+export function bandKeys(sig: Signature): string[] {
   const keys: string[] = [];
-  for (let b = 0; b < Math.floor(HASHES / rows); b += 1) {
+  for (let b = 0; b < BANDS; b += 1) {
     let h = 0x811c9dc5 ^ b;
-    for (let r = 0; r < rows; r += 1) h = fmix32(h ^ sig.mins[b * rows + r]!);
+    for (let r = 0; r < ROWS; r += 1) h = fmix32(h ^ sig.mins[b * ROWS + r]!);
     keys.push(h.toString(16).padStart(8, '0'));
   }
   return keys;
