@@ -8,8 +8,8 @@
 //                         articles a day; a day's buckets expire when the day leaves the window.
 // One lock around lookup and insert: two copies of a new text, classified at once by two
 // workers, cannot both find nothing and both become the original.
-import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
+import { withRedisLock } from './redis-lock.js';
 import type { DupIndex, DupIndexTxn, IndexedSignature } from './dup-index.js';
 import { decodeSignature, encodeSignature, SIGNATURE_BYTES } from './near-dup.js';
 
@@ -22,7 +22,6 @@ export interface RedisDupIndexOptions {
 
 const DAY_MS = 86_400_000;
 const BUCKET_IDS = 8;
-const RELEASE = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`;
 
 // Every bucket a signature falls in, over the window's days, read in one call (a pipeline of
 // 64 bands x 4 days cost more client time than the rest of the check). KEYS: bucket hashes;
@@ -56,7 +55,6 @@ for i = 2, #KEYS do
   redis.call('pexpireat', KEYS[i], ARGV[5])
 end
 return 1`;
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 export class RedisDupIndex implements DupIndex {
   private readonly o: Required<RedisDupIndexOptions>;
@@ -86,21 +84,9 @@ export class RedisDupIndex implements DupIndex {
   }
 
   async transaction<T>(fn: (tx: DupIndexTxn) => Promise<T>): Promise<T> {
-    const token = randomBytes(12).toString('hex');
-    const lock = this.k('lock');
-    const deadline = Date.now() + this.o.acquireTimeoutMs;
-    let wait = 2;
-    while ((await this.redis.set(lock, token, 'PX', this.o.lockMs, 'NX')) !== 'OK') {
-      if (Date.now() > deadline) throw new Error(`near-duplicate index lock ${lock} busy for ${this.o.acquireTimeoutMs} ms`);
-      await sleep(wait + Math.random() * wait);
-      wait = Math.min(wait * 2, 50);
-    }
-    try {
-      return await fn(this.txn(Date.now()));
-    } finally {
-      await this.redis.eval(RELEASE, 1, lock, token);
-    }
+    return withRedisLock(this.redis, this.k('lock'), { lockMs: this.o.lockMs, acquireTimeoutMs: this.o.acquireTimeoutMs, what: 'near-duplicate index' }, () => fn(this.txn(Date.now())));
   }
+
 
   private txn(now: number): DupIndexTxn {
     const today = Math.floor(now / DAY_MS);

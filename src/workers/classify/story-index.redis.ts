@@ -10,8 +10,8 @@
 //   <p>:s:<id>:o / :t   hashes outlet -> count, topic -> count
 // One lock around lookup + assignment means two workers can never both decide "new story" for
 // one event. The lock is held for a few round trips; its PX expiry frees it if a worker dies.
-import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
+import { withRedisLock } from './redis-lock.js';
 import type { IndexedArticle, StoryIndex, StoryIndexTxn, StorySpan } from './story-cluster.js';
 
 export interface RedisStoryIndexOptions {
@@ -27,7 +27,6 @@ export interface RedisStoryIndexOptions {
   maxMembers?: number;
 }
 
-const RELEASE = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`;
 
 // df per term in one call: KEYS = arts, then one postings key per term; ARGV[1] = since.
 const STATS = `
@@ -81,7 +80,6 @@ redis.call('zremrangebyscore', KEYS[8], '-inf', '(' .. string.format('%.0f', tri
 for i = 3, 7 do redis.call('pexpire', KEYS[i], storyTtl) end
 return 1`;
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 export class RedisStoryIndex implements StoryIndex {
   private readonly o: Required<RedisStoryIndexOptions>;
@@ -106,21 +104,9 @@ export class RedisStoryIndex implements StoryIndex {
   }
 
   async transaction<T>(fn: (tx: StoryIndexTxn) => Promise<T>): Promise<T> {
-    const token = randomBytes(12).toString('hex');
-    const lock = this.k('lock');
-    const deadline = Date.now() + this.o.acquireTimeoutMs;
-    let wait = 2;
-    while ((await this.redis.set(lock, token, 'PX', this.o.lockMs, 'NX')) !== 'OK') {
-      if (Date.now() > deadline) throw new Error(`story index lock ${lock} busy for ${this.o.acquireTimeoutMs} ms`);
-      await sleep(wait + Math.random() * wait);
-      wait = Math.min(wait * 2, 50);
-    }
-    try {
-      return await fn(this.txn);
-    } finally {
-      await this.redis.eval(RELEASE, 1, lock, token);
-    }
+    return withRedisLock(this.redis, this.k('lock'), { lockMs: this.o.lockMs, acquireTimeoutMs: this.o.acquireTimeoutMs, what: 'story index' }, () => fn(this.txn));
   }
+
 
   private readonly txn: StoryIndexTxn = {
     get: async (id) => {

@@ -144,12 +144,13 @@ export async function readSitemapSource(o: SitemapReadOptions): Promise<SitemapR
     }
     read.stats.foreign += urls.length - own.length;
     read.stats.entries += urls.length;
-    const undated = own.filter((u) => !(u.news?.published ?? u.lastmod));
+    // Undated entries' URL hashes, computed once: the file's new list and the lookups in the old.
+    const undated = new Map(own.filter((u) => !(u.news?.published ?? u.lastmod)).map((u) => [u.loc, urlHash(u.loc)]));
     let previous: Set<string> | null = null;
-    if (undated.length && limits.undated === 'new' && !o.range) {
+    if (undated.size && limits.undated === 'new' && !o.range) {
       const key = urlSetKey(fileUrl);
       previous = hashSet(await redis.getBuffer(key)) ?? (isNewFile ? new Set() : null);
-      read.urlSets.set(key, Buffer.concat(undated.map((u) => urlHash(u.loc))));
+      read.urlSets.set(key, Buffer.concat([...undated.values()]));
     }
     for (const u of own) {
       if (u.news?.publication) publications.set(u.news.publication, (publications.get(u.news.publication) ?? 0) + 1);
@@ -162,7 +163,7 @@ export async function readSitemapSource(o: SitemapReadOptions): Promise<SitemapR
         if (!take) read.stats.tooOld += 1;
       } else {
         // Undated: new when this file was read before and did not list it (a backfill says).
-        take = o.range ? o.range.undated : previous !== null && !previous.has(urlHash(u.loc).toString('hex'));
+        take = o.range ? o.range.undated : previous !== null && !previous.has(undated.get(u.loc)!.toString('hex'));
         if (!take) read.stats.undatedSkipped += 1;
       }
       if (!take || seenLocs.has(u.loc)) continue;
